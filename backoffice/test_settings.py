@@ -1,0 +1,17 @@
+"""Settings for the test suite: the production settings module, with test-only values where the environment is
+silent (CI sets DATABASE_URL and CELERY_BROKER_URL to run the same suite on PostgreSQL and Redis)."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "Jbonz0E9DguhbtJAL-cwR3tJECfxqsc7KTqZ1CYrn3k=")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+os.environ.setdefault("SANDBOX_ENABLED", "true")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins; never used outside tests
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

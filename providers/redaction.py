@@ -1,0 +1,104 @@
+"""Redaction of secrets from everything that is logged, stored or shown.
+
+Two nets: known secret values (the account's credentials, issued tokens) are replaced wherever they appear, and
+fields that carry secrets by name (headers, query parameters, JSON keys) are masked whatever their value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "***"
+
+SENSITIVE_NAMES: frozenset[str] = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-vtex-api-apptoken",
+        "x-vtex-api-appkey",
+        "vtexidclientautcookie",
+        "access_key",
+        "secret_key",
+        "signature",
+        "token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "client_id",
+        "secret",
+        "app",
+        "app_key",
+        "app_token",
+        "api_key",
+        "x-api-key",
+        "password",
+    }
+)
+
+
+def is_sensitive(name: str, extra: Iterable[str] = ()) -> bool:
+    lowered = name.lower()
+    return lowered in SENSITIVE_NAMES or lowered in {e.lower() for e in extra}
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    # Longest first, so a secret that contains another is masked whole.
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def redact_headers(
+    headers: Mapping[str, str], secrets: Iterable[str] = (), extra_names: Iterable[str] = ()
+) -> dict[str, str]:
+    secrets = tuple(secrets)
+    return {
+        name: (MASK if is_sensitive(name, extra_names) else redact_text(str(value), secrets))
+        for name, value in headers.items()
+    }
+
+
+def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
+    parts = urlsplit(url)
+    if parts.query:
+        query = [(k, MASK if is_sensitive(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        parts = parts._replace(query=urlencode(query, safe="*"))
+    return redact_text(urlunsplit(parts), secrets)
+
+
+def redact_data(value: Any, secrets: Iterable[str] = ()) -> Any:
+    secrets = tuple(secrets)
+    if isinstance(value, Mapping):
+        return {k: (MASK if is_sensitive(str(k)) else redact_data(v, secrets)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(v, secrets) for v in value]
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    return value
+
+
+def redact_body(body: str | bytes | None, secrets: Iterable[str] = (), *, limit: int = 64_000) -> str:
+    """Redact a request or response body: JSON by key and value, form bodies by field, anything else by value."""
+    if body is None:
+        return ""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    secrets = tuple(secrets)
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            text = json.dumps(redact_data(parsed, secrets), ensure_ascii=False, separators=(",", ":"))
+    elif "=" in text and "\n" not in stripped and " " not in stripped:
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if pairs:
+            text = urlencode([(k, MASK if is_sensitive(k) else v) for k, v in pairs], safe="*")
+    text = redact_text(text, secrets)
+    return text if len(text) <= limit else text[:limit] + "…[truncated]"
