@@ -124,6 +124,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    _processed_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -186,3 +188,23 @@ X_FRAME_OPTIONS = "DENY"
 
 # Credentials the sandbox accepts, per kind, as JSON; unset kinds use values derived from SECRET_KEY.
 SANDBOX_CREDENTIALS = env.json("SANDBOX_CREDENTIALS", default={})
+
+# --- Delivery (outbox relay) -----------------------------------------------------------------------------------
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=10)
+DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=2.0)
+DELIVERY_BACKOFF_CAP_SECONDS = env.float("DELIVERY_BACKOFF_CAP_SECONDS", default=900.0)
+# A claimed delivery whose worker vanished is taken back after this long (longer than any provider read timeout).
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=20)
+DELIVERY_RELAY_INTERVAL_SECONDS = env.float("DELIVERY_RELAY_INTERVAL_SECONDS", default=5.0)
+# After a change commits, ask a worker to deliver it at once (the periodic relay is the safety net).
+DELIVERY_KICK_ON_COMMIT = env.bool("DELIVERY_KICK_ON_COMMIT", default=True)
+
+CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "invoices.relay_outbox", "schedule": DELIVERY_RELAY_INTERVAL_SECONDS},
+    "mark-stale-emails": {"task": "invoices.mark_stale_emails", "schedule": 300.0},
+}
+
+# --- Demo data -------------------------------------------------------------------------------------------------
+# Password `manage.py seed_demo` gives the demo users admin, operator and viewer; blank: a new one is generated.
+DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="")

@@ -10,6 +10,8 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 os.environ.setdefault("SANDBOX_ENABLED", "true")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Tests drive the relay explicitly; the worker tests turn the on-commit kick back on.
+os.environ.setdefault("DELIVERY_KICK_ON_COMMIT", "false")
 
 from .settings import *  # noqa: E402,F403
 

@@ -322,3 +322,152 @@ class ApiClient(models.Model):
 
     def get_secret_key(self) -> str:
         return crypto.decrypt_str(self.secret_key_encrypted)
+
+
+# --- Outbox --------------------------------------------------------------------------------------------------------
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"  # waiting for its turn (due at next_attempt_at)
+    SENDING = "sending", "Sending"  # claimed by a worker until lease_until
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"  # the provider refused it, or the setup is wrong: not retried by itself
+    DEAD = "dead", "Dead"  # temporary failures until the attempts ran out
+    CANCELLED = "cancelled", "Cancelled"  # set aside by staff
+
+
+OPEN_DELIVERY_STATES = (DeliveryState.PENDING, DeliveryState.SENDING)
+STOPPED_DELIVERY_STATES = (DeliveryState.FAILED, DeliveryState.DEAD)
+
+
+class DeliveryOperation(models.TextChoices):
+    PUSH = "push", "Push status and fields"
+    TRACKING = "tracking", "Send tracking"
+    EMAIL = "email", "Provider invoice email"
+
+
+class Delivery(models.Model):
+    """One change to carry to a provider: written in the same transaction as the change (transactional outbox).
+
+    Deliveries of one invoice go out strictly in id order: a later one waits while an earlier one is pending,
+    sending, failed or dead, so a provider never sees changes out of order."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deliveries")
+    account = models.ForeignKey("providers.ProviderAccount", on_delete=models.PROTECT, related_name="deliveries")
+    operation = models.CharField(max_length=16, choices=DeliveryOperation.choices, default=DeliveryOperation.PUSH)
+    from_status = models.CharField(max_length=16, blank=True, default="")
+    to_status = models.CharField(max_length=16, blank=True, default="")
+    status_change = models.ForeignKey(
+        StatusChange, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    # Sent with every attempt where the provider honours one, so a retry after an uncertain outcome is applied once.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=10)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    # The last attempt may have reached the provider without an answer: settle by reading back before resending.
+    uncertain = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True, default="")
+    last_error_kind = models.CharField(max_length=16, blank=True, default="")
+    provider_message = models.TextField(blank=True, default="", help_text="What the provider said, verbatim.")
+    requested_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["invoice", "state"]),
+            models.Index(fields=["account", "state"]),
+        ]
+        permissions = (("retry_delivery", "Can retry or cancel deliveries"),)
+
+    def __str__(self) -> str:
+        target = f" → {self.to_status}" if self.to_status else ""
+        return f"#{self.pk} {self.operation}{target} ({self.state})"
+
+
+class AttemptOutcome(models.TextChoices):
+    STARTED = "started", "Started"  # still running, or the worker died while it ran
+    SUCCEEDED = "succeeded", "Succeeded"
+    SETTLED = "settled", "Settled by reading back"
+    TEMPORARY = "temporary", "Temporary failure"
+    REJECTED = "rejected", "Rejected"
+    CONFIGURATION = "configuration", "Configuration error"
+    ABANDONED = "abandoned", "Abandoned (worker lost)"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=100, blank=True, default="")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.STARTED)
+    message = models.TextField(blank=True, default="")
+    # Redacted request/response pairs (providers.base.Exchange.as_dict): safe to show staff.
+    exchanges = models.JSONField(default=list, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("delivery", "number")
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}: {self.outcome}"
+
+
+# --- Emails ------------------------------------------------------------------------------------------------------
+class EmailState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    UNCERTAIN = "uncertain", "Uncertain (worker lost while sending)"
+
+
+class InvoiceEmail(models.Model):
+    """One request to email an invoice. Sent at most once: a retried task finds it sent (or in flight) and stops."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="emails")
+    to = models.TextField(help_text="Recipients, comma-separated.")
+    subject = models.CharField(max_length=300)
+    state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.QUEUED, db_index=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=300, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    requested_by = models.CharField(max_length=150, blank=True, default="")
+    door = models.CharField(max_length=16, choices=Door.choices, default=Door.ADMIN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+
+    def __str__(self) -> str:
+        return f"email #{self.pk} for {self.invoice_id} ({self.state})"
+
+
+class StoredEmail(models.Model):
+    """A message kept by the embedded email backend, so staff can open what was 'sent' without an SMTP server."""
+
+    message_id = models.CharField(max_length=300, db_index=True)
+    from_email = models.CharField(max_length=300)
+    to = models.TextField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField(blank=True, default="")
+    body_html = models.TextField(blank=True, default="")
+    attachments = models.JSONField(default=list, blank=True, help_text="Name, type and size of each attachment.")
+    raw = models.BinaryField(help_text="The whole message as sent (RFC 5322).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-id",)
+
+    def __str__(self) -> str:
+        return self.subject

@@ -18,6 +18,10 @@ _VIEW = [
     "invoices.view_invoiceorder",
     "invoices.view_statuschange",
     "providers.view_provideraccount",
+    "invoices.view_delivery",
+    "invoices.view_deliveryattempt",
+    "invoices.view_invoiceemail",
+    "invoices.view_storedemail",
 ]
 _OPERATE = [
     "invoices.add_invoice",
@@ -33,6 +37,7 @@ _OPERATE = [
     "invoices.send_invoice_email",
     "providers.test_provider_connection",
     "providers.pause_provider",
+    "invoices.retry_delivery",
 ]
 _ADMINISTER = [
     "providers.add_provideraccount",

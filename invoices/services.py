@@ -22,6 +22,7 @@ from .actors import Actor
 from .lifecycle import IllegalTransition, InvoiceStatus, check_transition
 from .models import Invoice, InvoiceLine, InvoiceOrder, StatusChange
 from .money import compute_totals
+from .outbox import DOORS_WITHOUT_DELIVERY, enqueue_delivery
 from .selectors import invoice_data
 
 EDITABLE_FIELDS: frozenset[str] = frozenset(
@@ -218,7 +219,8 @@ def invoice_update(
         changed.add("orders")
     if not changed:
         return invoice
-    rules.check_edit(invoice.account.kind, invoice_data(invoice), changed)
+    before = invoice_data(invoice)
+    rules.check_edit(invoice.account.kind, before, changed)
     for name, value in fields.items():
         setattr(invoice, name, value)
     invoice.full_clean(exclude=["subtotal", "tax", "total", "number", "account"])
@@ -237,6 +239,9 @@ def invoice_update(
     invoice_recalculate(invoice=invoice)
     invoice.version += 1
     invoice.save()
+    if door not in DOORS_WITHOUT_DELIVERY:
+        for operation in rules.edit_operations(invoice.account.kind, before, changed):
+            enqueue_delivery(invoice=invoice, operation=operation, requested_by=actor.label)
     return invoice
 
 
@@ -257,7 +262,8 @@ def invoice_transition(
         raise StaleVersion(expected_version, invoice.version)
     from_status = invoice.status
     check_transition(from_status, to_status)
-    rules.check_transition(invoice.account.kind, invoice_data(invoice), to_status)
+    before = invoice_data(invoice)
+    rules.check_transition(invoice.account.kind, before, to_status)
     now = at or timezone.now()
     invoice.status = to_status
     if to_status == InvoiceStatus.PAID:
@@ -269,6 +275,16 @@ def invoice_transition(
     change = _append_history(
         invoice=invoice, from_status=from_status, to_status=to_status, actor=actor, door=door, reason=reason, at=now
     )
+    if door not in DOORS_WITHOUT_DELIVERY:
+        for operation in rules.transition_operations(invoice.account.kind, before, to_status):
+            enqueue_delivery(
+                invoice=invoice,
+                operation=operation,
+                from_status=from_status,
+                to_status=to_status,
+                status_change=change,
+                requested_by=actor.label,
+            )
     return TransitionOutcome(invoice=invoice, change=change)
 
 

@@ -248,6 +248,21 @@ class ProviderAdapter(ABC):
     def check_edit(cls, invoice: InvoiceData, changed_fields: set[str]) -> None:  # noqa: B027 - optional hook
         """Raise ProviderRuleError when the provider would refuse this edit."""
 
+    # -- what a recorded change must carry to the provider -----------------------------------------------------
+    @classmethod
+    def transition_operations(cls, invoice: InvoiceData, to_status: str) -> tuple[Operation, ...]:
+        """Deliveries a status move needs (none, e.g., when voiding a draft the provider never saw)."""
+        if invoice.status == "draft" and to_status == "void" and not invoice.remote_id:
+            return ()
+        return (Operation.PUSH,)
+
+    @classmethod
+    def edit_operations(cls, invoice: InvoiceData, changed_fields: set[str]) -> tuple[Operation, ...]:
+        """Deliveries an edit needs. A draft the provider has not seen yet has nothing to sync."""
+        if invoice.status == "draft" and not invoice.remote_id:
+            return ()
+        return (Operation.PUSH,)
+
     @classmethod
     def refuse(cls, invoice: InvoiceData, to_status: str, detail: str) -> IllegalTransition:
         return IllegalTransition(invoice.status, to_status, detail)

@@ -18,3 +18,11 @@ def check_transition(kind: str, invoice: InvoiceData, to_status: str) -> None:
 def check_edit(kind: str, invoice: InvoiceData, changed_fields: set[str]) -> None:
     """Raise ProviderRuleError when the provider would refuse the edit (e.g. Rapyd updates only drafts)."""
     adapter_class(kind).check_edit(invoice, changed_fields)
+
+
+def transition_operations(kind: str, invoice: InvoiceData, to_status: str) -> tuple[str, ...]:
+    return tuple(adapter_class(kind).transition_operations(invoice, to_status))
+
+
+def edit_operations(kind: str, invoice: InvoiceData, changed_fields: set[str]) -> tuple[str, ...]:
+    return tuple(adapter_class(kind).edit_operations(invoice, changed_fields))
