@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .jsonnumbers import dumps_compact
 
 MASK = "***"
 
@@ -42,8 +45,10 @@ SENSITIVE_NAMES: frozenset[str] = frozenset(
 
 
 def is_sensitive(name: str, extra: Iterable[str] = ()) -> bool:
+    # Servers present `access_key` as `Access-Key`: both spellings name the same secret.
     lowered = name.lower()
-    return lowered in SENSITIVE_NAMES or lowered in {e.lower() for e in extra}
+    names = {lowered, lowered.replace("-", "_")}
+    return bool(names & SENSITIVE_NAMES) or bool(names & {e.lower() for e in extra})
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -90,12 +95,13 @@ def redact_body(body: str | bytes | None, secrets: Iterable[str] = (), *, limit:
     secrets = tuple(secrets)
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
+        # Numbers kept as written (Decimal, never float): a stored exchange shows the amounts really sent.
         try:
-            parsed = json.loads(stripped)
+            parsed = json.loads(stripped, parse_float=Decimal, parse_constant=str)
         except ValueError:
             pass
         else:
-            text = json.dumps(redact_data(parsed, secrets), ensure_ascii=False, separators=(",", ":"))
+            text = dumps_compact(redact_data(parsed, secrets))
     elif "=" in text and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(text, keep_blank_values=True)
         if pairs:

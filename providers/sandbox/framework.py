@@ -22,7 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from providers.redaction import redact_body, redact_headers
+from providers.redaction import redact_body, redact_headers, redact_url
 
 from .credentials import all_secret_values
 from .models import SandboxFault, SandboxIdempotency, SandboxObject, SandboxRequest
@@ -257,7 +257,7 @@ def _log(call: SandboxCall, response: HttpResponse | None, *, fault: str) -> Htt
     SandboxRequest.objects.create(
         kind=call.kind,
         method=request.method or "",
-        path=redact_body(request.get_full_path(), secrets)[:500],
+        path=redact_url(request.get_full_path(), secrets)[:500],
         headers=redact_headers(headers, secrets, extra_names=("salt", "idempotency")),
         body=body,
         status_code=response.status_code if response is not None else None,
