@@ -20,7 +20,7 @@ from providers.models import ProviderAccount
 
 from .actors import Actor
 from .lifecycle import IllegalTransition, InvoiceStatus, check_transition
-from .models import Invoice, InvoiceLine, InvoiceOrder, StatusChange
+from .models import ApiClient, Invoice, InvoiceLine, InvoiceOrder, StatusChange
 from .money import compute_totals
 from .outbox import DOORS_WITHOUT_DELIVERY, enqueue_delivery
 from .selectors import invoice_data
@@ -311,3 +311,34 @@ def invoices_bulk_transition(
         else:
             outcomes.append(BulkOutcome(invoice_id, number, True, f"now {InvoiceStatus(to_status).label}"))
     return outcomes
+
+
+# --- API clients (issued by `invoices.api_clients.api_client_create`) ---------------------------------------
+@transaction.atomic
+def api_client_update(
+    *, client_id: int, is_active: bool | None = None, account_ids: Iterable[int] | None = None
+) -> ApiClient:
+    """Activate or deactivate a client and/or set the accounts it may act on (never its credentials)."""
+    client = ApiClient.objects.select_for_update().get(pk=client_id)
+    if account_ids is not None:
+        wanted = set(account_ids)
+        accounts = list(ProviderAccount.objects.filter(pk__in=wanted))
+        missing = wanted - {account.pk for account in accounts}
+        if missing:
+            ids = ", ".join(map(str, sorted(missing)))
+            raise ValidationError({"accounts": f"No provider account with id {ids}."})
+        client.accounts.set(accounts)
+    if is_active is not None and client.is_active != is_active:
+        client.is_active = is_active
+        client.save(update_fields=["is_active"])
+    return client
+
+
+@transaction.atomic
+def api_clients_deactivate(*, client_ids: Iterable[int]) -> list[str]:
+    """Deactivate the given clients at once (their requests are refused from now on); returns the names of
+    those that were active."""
+    active = ApiClient.objects.select_for_update().filter(pk__in=list(client_ids), is_active=True)
+    names = sorted(active.values_list("name", flat=True))
+    active.update(is_active=False)
+    return names
