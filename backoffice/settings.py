@@ -74,9 +74,14 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, the worker and the sandbox read while one of them writes.
+    # WAL lets the web server, the worker and the sandbox read while one of them writes; IMMEDIATE transactions
+    # take the write lock up front, so two writers queue (busy timeout) instead of failing on a lock upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     # A file, not memory: tests start the sandbox and workers in other threads and processes.
     _suffix = env.str("TEST_DB_SUFFIX", default="")
@@ -115,21 +120,27 @@ if not FIELD_ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off (see .env.example).")
 
 # --- Email -----------------------------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_URL", default=""):
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")  # e.g. smtp+tls://user:pass@host:587
+    vars().update(EMAIL_CONFIG)
+else:
+    # The embedded default: messages are kept in the database and read in the admin (Stored emails).
+    EMAIL_BACKEND = "invoices.mail_backend.DatabaseEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="invoices@backoffice.localhost")
 
 # --- Celery ----------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    _processed_dir = VAR_DIR / "celery" / "processed"
+    _broker_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
+    _queue_dir = _broker_dir / "queue"
+    _processed_dir = _broker_dir / "processed"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     _processed_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_broker_dir / "control"),  # exchange tables (broadcasts); not the working dir
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -202,7 +213,7 @@ DELIVERY_KICK_ON_COMMIT = env.bool("DELIVERY_KICK_ON_COMMIT", default=True)
 
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "invoices.relay_outbox", "schedule": DELIVERY_RELAY_INTERVAL_SECONDS},
-    "mark-stale-emails": {"task": "invoices.mark_stale_emails", "schedule": 300.0},
+    "sweep-invoice-emails": {"task": "invoices.sweep_invoice_emails", "schedule": 600.0},
 }
 
 # --- Demo data -------------------------------------------------------------------------------------------------

@@ -10,6 +10,11 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 os.environ.setdefault("SANDBOX_ENABLED", "true")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# A broker folder of the suite's own, shared with the worker processes the worker tests start.
+os.environ.setdefault(
+    "CELERY_FILESYSTEM_DIR",
+    os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-celery" + os.environ.get("TEST_DB_SUFFIX", "")),
+)
 # Tests drive the relay explicitly; the worker tests turn the on-commit kick back on.
 os.environ.setdefault("DELIVERY_KICK_ON_COMMIT", "false")
 

@@ -8,7 +8,10 @@ import socket
 from celery import shared_task
 
 from . import relay
+from .email_tasks import send_invoice_email, sweep_invoice_emails
 from .models import Delivery, DeliveryState
+
+__all__ = ["deliver", "relay_outbox", "send_invoice_email", "sweep_invoice_emails"]
 
 
 def worker_name() -> str:
