@@ -219,3 +219,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Demo data -------------------------------------------------------------------------------------------------
 # Password `manage.py seed_demo` gives the demo users admin, operator and viewer; blank: a new one is generated.
 DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="")
+
+# --- REST API --------------------------------------------------------------------------------------------------
+# How long a mirror call waits for the provider before answering 202 "accepted and queued".
+MIRROR_DELIVERY_BUDGET_SECONDS = env.float("MIRROR_DELIVERY_BUDGET_SECONDS", default=5.0)

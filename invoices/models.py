@@ -471,3 +471,42 @@ class StoredEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Inbound API bookkeeping ---------------------------------------------------------------------------------------
+class ApiIdempotencyRecord(models.Model):
+    """The first answer given to an API client for an idempotency key: a replay gets it back and changes nothing.
+
+    A row with no status yet marks a request still being processed, so a concurrent replay is refused rather than
+    applied twice."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=32, help_text="Which API the key belongs to (a mirror's kind or 'v1').")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="Hash of method, path and body of the first request.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "scope", "key"], name="api_idempotency_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ApiNonce(models.Model):
+    """A signature salt already used by a client inside the freshness window (Rapyd-style replay protection)."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "value"], name="api_nonce_unique")]
+
+    def __str__(self) -> str:
+        return self.value

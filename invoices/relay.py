@@ -14,6 +14,8 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,6 +56,15 @@ FINAL_STATES = (DeliveryState.SUCCEEDED, DeliveryState.CANCELLED)
 class Claim:
     delivery_id: int
     token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt ended in, with the provider's answer or error when there was one."""
+
+    state: str
+    result: Result | None = None
+    error: ProviderError | None = None
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
@@ -157,11 +168,16 @@ def reclaim_expired(now: datetime | None = None) -> int:
 
 def deliver(claimed: Claim, *, worker: str = "") -> str:
     """Send one claimed delivery and record the outcome. Returns the delivery's new state."""
+    return attempt_delivery(claimed, worker=worker).state
+
+
+def attempt_delivery(claimed: Claim, *, worker: str = "") -> Outcome:
+    """Send one claimed delivery, record the outcome, and return it with the provider's answer."""
     delivery = Delivery.objects.select_related("account", "invoice").get(pk=claimed.delivery_id)
     if delivery.state != DeliveryState.SENDING or delivery.claimed_by != claimed.token:
-        return delivery.state
+        return Outcome(delivery.state)
     started = timezone.now()
-    attempt = DeliveryAttempt.objects.create(
+    record = DeliveryAttempt.objects.create(
         delivery=delivery, number=delivery.attempts, worker=worker or claimed.token, started_at=started
     )
     clock = time.monotonic()
@@ -182,12 +198,13 @@ def deliver(claimed: Claim, *, worker: str = "") -> str:
         if result is None:
             result = adapter.execute(data, change)
     except ProviderError as error:
-        return _record_failure(delivery, attempt, claimed, error, clock)
+        return Outcome(_record_failure(delivery, record, claimed, error, clock), error=error)
     except Exception as error:  # noqa: BLE001 - a bug must not lose the delivery: record it, retry, then go dead
         logger.exception("delivery %s failed unexpectedly", delivery.pk)
         message = redact_text(f"unexpected {type(error).__name__}: {error}", secrets)
-        return _record_failure(delivery, attempt, claimed, TemporaryError(message), clock)
-    return _record_success(delivery, attempt, claimed, result, clock, settled=settled)
+        wrapped = TemporaryError(message)
+        return Outcome(_record_failure(delivery, record, claimed, wrapped, clock), error=wrapped)
+    return Outcome(_record_success(delivery, record, claimed, result, clock, settled=settled), result=result)
 
 
 def _settle_by_reading_back(adapter, data, delivery: Delivery) -> Result | None:  # type: ignore[no-untyped-def]
@@ -346,3 +363,37 @@ def relay(*, worker: str, limit: int | None = None, budget_seconds: float = 50.0
             deliver(claimed, worker=worker)
             delivered += 1
     return delivered
+
+
+def deliver_now(delivery_id: int, *, worker: str, budget_seconds: float) -> Outcome | None:
+    """Try one delivery at once, waiting at most `budget_seconds` for the provider (the mirrors' short budget).
+
+    Returns None when the delivery is not first in line or the budget ran out; the attempt then goes on in the
+    background and is recorded like any other, and the relay covers anything left."""
+    claims = claim(worker=worker, limit=1, delivery_id=delivery_id)
+    if not claims:
+        return None
+    future = _executor().submit(_attempt_in_thread, claims[0], worker)
+    try:
+        return future.result(timeout=budget_seconds)
+    except FutureTimeout:
+        return None
+
+
+def _attempt_in_thread(claimed: Claim, worker: str) -> Outcome:
+    from django.db import close_old_connections
+
+    try:
+        return attempt_delivery(claimed, worker=worker)
+    finally:
+        close_old_connections()
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool  # noqa: PLW0603 - one pool per process, created on first use
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="deliver-now")
+    return _pool

@@ -42,3 +42,19 @@ def sandbox_account(sandbox_url: str, transactional_db: None) -> Any:
 
 
 ALL_KINDS = list(ProviderKind.values)
+
+
+@pytest.fixture
+def issue_api_client(db: None) -> Any:
+    """Issue API client credentials (as `manage.py create_api_client` does) for some accounts."""
+    from invoices.api_clients import api_client_create
+
+    counter = {"n": 0}
+
+    def issue(*accounts: ProviderAccount, role: str = "operator", name: str | None = None) -> Any:
+        counter["n"] += 1
+        return api_client_create(
+            name=name or f"client-{counter['n']}", account_ids=[a.pk for a in accounts], role=role
+        )
+
+    return issue
