@@ -1,6 +1,6 @@
 """Provider accounts. Credentials are write-only: a password field per credential of the account's kind,
 whose help text says whether a value is stored ("set, ending in …abcd"), never what it is. Only administrators
-set them.
+set them. Operators pause and resume deliveries to an account; the list shows how many are queued for each.
 """
 
 from __future__ import annotations
@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from backoffice.crypto import DecryptionError
+from invoices.actors import Actor
+from invoices.admin.actions import ActionPermissionMixin
+from invoices.deliveries import provider_set_paused
+from invoices.models import DeliveryState
 
 from .base import ProviderError
 from .kinds import CREDENTIAL_FIELDS, GENERIC_AUTH_SCHEMES, FieldSpec, ProviderKind
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
 
 SECRETS_PERMISSION = "providers.view_provider_secrets_summary"
+PAUSE_PERMISSION = "providers.pause_provider"
 
 
 def credential_field(name: str) -> str:
@@ -118,12 +123,21 @@ def form_for_kind(kind: str, *, with_credentials: bool) -> type[ProviderAccountF
 
 
 @admin.register(ProviderAccount)
-class ProviderAccountAdmin(admin.ModelAdmin):
+class ProviderAccountAdmin(ActionPermissionMixin, admin.ModelAdmin):
     form = ProviderAccountForm
-    list_display = ("name", "kind", "base_url", "enabled", "paused")
+    list_display = ("name", "kind", "base_url", "enabled", "paused", "queued_deliveries")
     list_filter = ("kind", "enabled", "paused")
     search_fields = ("name", "base_url")
-    actions = ("check_connection",)
+    actions = ("check_connection", "pause_deliveries", "resume_deliveries")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProviderAccount]:
+        # Counted in the list's own query (one GROUP BY), not once per row.
+        queued = Count("deliveries", filter=Q(deliveries__state=DeliveryState.PENDING))
+        return super().get_queryset(request).annotate(queued_count=queued)
+
+    @admin.display(description="queued deliveries", ordering="queued_count")
+    def queued_deliveries(self, account: ProviderAccount) -> int:
+        return getattr(account, "queued_count", 0)
 
     def _chosen_kind(self, request: HttpRequest, obj: ProviderAccount | None) -> str | None:
         kind = obj.kind if obj is not None else request.GET.get("kind")
@@ -204,3 +218,35 @@ class ProviderAccountAdmin(admin.ModelAdmin):
                 )
             else:
                 messages.success(request, f"{account.name}: connection works. {detail}")
+
+    # -- pause and resume: no confirmation page, both are undone by the other and nothing queued is dropped ---
+    def has_pause_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PAUSE_PERMISSION)
+
+    @admin.action(description="Pause deliveries", permissions=["pause"])
+    def pause_deliveries(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
+        self._set_paused(request, queryset, paused=True)
+
+    @admin.action(description="Resume deliveries", permissions=["pause"])
+    def resume_deliveries(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
+        self._set_paused(request, queryset, paused=False)
+
+    def _set_paused(self, request: HttpRequest, queryset: QuerySet[ProviderAccount], *, paused: bool) -> None:
+        actor = Actor.for_user(request.user)
+        for account in queryset.order_by("name"):
+            queued = getattr(account, "queued_count", 0)
+            waiting = f"{queued} queued deliver{'y' if queued == 1 else 'ies'}"
+            if account.paused == paused:
+                state = "paused" if paused else "running (not paused)"
+                messages.info(request, f"{account.name} was already {state}: nothing changed.")
+                continue
+            provider_set_paused(account_id=account.pk, paused=paused, actor=actor)
+            if paused:
+                messages.success(request, f"{account.name}: paused; {waiting} will wait until it is resumed.")
+            elif not account.enabled:
+                messages.warning(
+                    request,
+                    f"{account.name}: resumed, but the account is disabled: {waiting} will wait until it is enabled.",
+                )
+            else:
+                messages.success(request, f"{account.name}: resumed; {waiting} will go out now.")

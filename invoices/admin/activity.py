@@ -82,7 +82,9 @@ class EmailInline(ReadOnlyInline):
         stored_id = getattr(obj, "stored_email_id", None)
         if not obj.message_id or stored_id is None:
             return "-"
-        return format_html('<a href="{}">Open the message</a>', reverse("admin:invoices_storedemail_message", args=[stored_id]))
+        return format_html(
+            '<a href="{}">Open the message</a>', reverse("admin:invoices_storedemail_message", args=[stored_id])
+        )
 
     @admin.display(description="error")
     def error_summary(self, obj: InvoiceEmail) -> str:

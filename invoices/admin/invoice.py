@@ -34,6 +34,9 @@ from invoices.services import (
 from providers.base import ProviderRuleError
 from providers.kinds import ProviderKind
 
+from . import invoice_emails, push
+from .actions import ActionPermissionMixin
+from .activity import DeliveryInline, EmailInline
 from .display import format_money, status_badge
 from .forms import InvoiceForm, InvoiceLineForm, ServiceRefusal, StatusChangeForm
 from .status import PERMISSION, STATUS_ACTIONS, apply_status_change, preview_rows, render_confirmation
@@ -119,10 +122,10 @@ def _inline_rows(formset: BaseInlineFormSet, fields: tuple[str, ...]) -> list[di
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
     form = InvoiceForm
     inlines = (LineInline, OrderInline, HistoryInline)
-    actions = STATUS_ACTIONS
+    actions = [*STATUS_ACTIONS, push.push_to_provider, invoice_emails.send_email]
     list_display = (
         "number",
         "customer",
@@ -200,7 +203,20 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_change_status_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PERMISSION)
 
+    def has_push_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(push.PERMISSION)
+
+    def has_send_email_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(invoice_emails.PERMISSION)
+
     # -- the invoice page ----------------------------------------------------------------------------------
+    def get_inlines(self, request: HttpRequest, obj: Model | None) -> list[Any]:
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None:
+            # What became of the invoice's changes and emails; a new invoice has neither.
+            inlines += [DeliveryInline, EmailInline]
+        return inlines
+
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(self.readonly_fields)
         if obj is not None:
@@ -272,6 +288,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_change_status": self.has_change_status_permission(request),
+            "can_push": self.has_push_permission(request),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -334,7 +351,8 @@ class InvoiceAdmin(admin.ModelAdmin):
                 "<path:object_id>/change-status/",
                 self.admin_site.admin_view(self.change_status_view),
                 name="invoices_invoice_change_status",
-            )
+            ),
+            path("<path:object_id>/push/", self.admin_site.admin_view(self.push_view), name="invoices_invoice_push"),
         ]
         return own + super().get_urls()
 
@@ -366,6 +384,19 @@ class InvoiceAdmin(admin.ModelAdmin):
             cancel_url=change_url,
         )
         return response
+
+    # -- "Push" for one invoice ----------------------------------------------------------------------------
+    def push_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_push_permission(request):
+            raise PermissionDenied
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            raise Http404("No invoice with that id.")
+        change_url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
+        if request.method == "POST":
+            push.apply_push(request, [invoice])
+            return HttpResponseRedirect(change_url)
+        return push.render_push_confirmation(request, self, rows=push.push_rows([invoice]), cancel_url=change_url)
 
 
 # The inlines the services write, with the fields they take per row.

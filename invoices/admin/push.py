@@ -77,7 +77,8 @@ def apply_push(request: HttpRequest, invoices: Sequence[Invoice]) -> None:
     if len(outcomes) > 1:
         queued = sum(outcome.ok for outcome in outcomes)
         messages.info(
-            request, f"{queued} of {len(outcomes)} invoices queued for their provider; {len(outcomes) - queued} refused."
+            request,
+            f"{queued} of {len(outcomes)} invoices queued for their provider; {len(outcomes) - queued} refused.",
         )
 
 
