@@ -1,10 +1,10 @@
 """Money arithmetic: Decimal only, rounded half-up to the currency's minor unit.
 
 How totals are built (the same rule everywhere: admin, API, PDF, provider payloads):
-  line amount = quantity × unit price, rounded to the minor unit
-  line tax    = line amount × tax rate / 100, rounded to the minor unit
+  line amount = quantity * unit price, rounded to the minor unit
+  line tax    = line amount * tax rate / 100, rounded to the minor unit
   subtotal    = Σ line amounts;  tax = Σ line taxes
-  total       = subtotal − discount + tax   (the discount is a fixed amount off the invoice, like a coupon)
+  total       = subtotal - discount + tax   (the discount is a fixed amount off the invoice, like a coupon)
 Rounding per line, not on the sum, is what invoices print and what tax authorities expect line by line.
 """
 

@@ -21,14 +21,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from providers.base import (
     Change,
     ConfigurationError,
     Exchange,
+    InvoiceData,
     Operation,
+    ProviderAdapter,
     ProviderError,
     RejectedError,
     Result,
@@ -76,7 +78,7 @@ def backoff_seconds(attempts: int, retry_after: float | None = None, rng: random
     return max(delay, retry_after or 0.0)
 
 
-def eligible_deliveries(now: datetime):  # type: ignore[no-untyped-def]
+def eligible_deliveries(now: datetime) -> QuerySet[Delivery]:
     """Due, for an enabled and running account, and first in line for its invoice."""
     earlier_open = Delivery.objects.filter(invoice_id=OuterRef("invoice_id"), id__lt=OuterRef("id")).exclude(
         state__in=FINAL_STATES
@@ -199,7 +201,7 @@ def attempt_delivery(claimed: Claim, *, worker: str = "") -> Outcome:
             result = adapter.execute(data, change)
     except ProviderError as error:
         return Outcome(_record_failure(delivery, record, claimed, error, clock), error=error)
-    except Exception as error:  # noqa: BLE001 - a bug must not lose the delivery: record it, retry, then go dead
+    except Exception as error:
         logger.exception("delivery %s failed unexpectedly", delivery.pk)
         message = redact_text(f"unexpected {type(error).__name__}: {error}", secrets)
         wrapped = TemporaryError(message)
@@ -207,7 +209,7 @@ def attempt_delivery(claimed: Claim, *, worker: str = "") -> Outcome:
     return Outcome(_record_success(delivery, record, claimed, result, clock, settled=settled), result=result)
 
 
-def _settle_by_reading_back(adapter, data, delivery: Delivery) -> Result | None:  # type: ignore[no-untyped-def]
+def _settle_by_reading_back(adapter: ProviderAdapter, data: InvoiceData, delivery: Delivery) -> Result | None:
     """An earlier attempt may have been applied: if the provider can be read and already shows the target status,
     the delivery is done without sending it again."""
     if delivery.operation != Operation.PUSH or not delivery.to_status or Operation.FETCH not in adapter.supports:
@@ -393,7 +395,7 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool  # noqa: PLW0603 - one pool per process, created on first use
+    global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="deliver-now")
     return _pool

@@ -241,12 +241,14 @@ class ProviderAdapter(ABC):
 
     # -- rules, checked before anything is recorded --------------------------------------------------------------
     @classmethod
-    def check_transition(cls, invoice: InvoiceData, to_status: str) -> None:  # noqa: B027 - optional hook
-        """Raise IllegalTransition when the provider would refuse this status move."""
+    def check_transition(cls, invoice: InvoiceData, to_status: str) -> None:
+        """Raise IllegalTransition when the provider would refuse this status move (default: no rule)."""
+        return None
 
     @classmethod
-    def check_edit(cls, invoice: InvoiceData, changed_fields: set[str]) -> None:  # noqa: B027 - optional hook
-        """Raise ProviderRuleError when the provider would refuse this edit."""
+    def check_edit(cls, invoice: InvoiceData, changed_fields: set[str]) -> None:
+        """Raise ProviderRuleError when the provider would refuse this edit (default: no rule)."""
+        return None
 
     # -- what a recorded change must carry to the provider -----------------------------------------------------
     @classmethod

@@ -27,12 +27,12 @@ def append_only_trigger(apps, schema_editor):
     # PostgreSQL only: SQLite's test flush deletes rows one table at a time, which a DELETE trigger would block.
     # (PostgreSQL flushes with TRUNCATE, which row triggers do not see.) The model refuses edits on every backend.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_APPEND_ONLY)
+        schema_editor.execute(PG_APPEND_ONLY, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DROP)
+        schema_editor.execute(PG_DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -6,13 +6,14 @@ builds an error answer in that provider's own envelope (faults answer in the pro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from providers.redaction import redact_body, redact_headers, redact_url
@@ -184,16 +186,16 @@ def _fingerprint(request: HttpRequest) -> str:
 # -- the decorator ------------------------------------------------------------------------------------------------
 def sandbox_view(
     kind: str, *, errors: ErrorFactory, methods: tuple[str, ...]
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponseBase]]:
     """Wrap an emulator view: method check, faults, provider-envelope errors, request log.
 
     The view receives (call: SandboxCall, **url_kwargs). It runs in a transaction: a SandboxError or any failure
     rolls its state changes back, so an error answer never leaves a half-applied effect."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
             call = SandboxCall(kind=kind, request=request)
             if request.method not in methods:
                 response = errors(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here.")
@@ -252,7 +254,7 @@ def _log(call: SandboxCall, response: HttpResponse | None, *, fault: str) -> Htt
     body = ""
     try:
         body = redact_body(request.body, secrets, limit=16_000)
-    except Exception:  # noqa: BLE001 - an unreadable body is logged as such, never fails the request
+    except Exception:
         body = "<unreadable>"
     SandboxRequest.objects.create(
         kind=call.kind,
@@ -269,14 +271,12 @@ def _log(call: SandboxCall, response: HttpResponse | None, *, fault: str) -> Htt
     return response if response is not None else HttpResponse(status=599)
 
 
-def _dropped(request: HttpRequest) -> HttpResponse:
+def _dropped(request: HttpRequest) -> HttpResponseBase:
     """Close the client's connection without an answer (as a crashed provider or a cut network would)."""
     sock = _client_socket(request)
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         # The server will fail to write this; the client has already seen the connection go.
         return StreamingHttpResponse(iter(()), status=200)
     # No socket reachable under this server: break the answer mid-stream instead.
@@ -284,7 +284,7 @@ def _dropped(request: HttpRequest) -> HttpResponse:
 
 
 def _broken_stream() -> StreamingHttpResponse:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b'{"partial":'
         raise ConnectionAbortedError("sandbox dropped the connection")
 

@@ -62,6 +62,9 @@ class SandboxIdempotency(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="sandbox_idempotency_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
 
 def _rate() -> list:
     return [MinValueValidator(0), MaxValueValidator(1)]

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path
 from django.utils import timezone
 
@@ -160,10 +161,10 @@ def _throttle(access_key: str) -> HttpResponse | None:
     return None
 
 
-def rapyd_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def rapyd_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponseBase]]:
     """A Rapyd endpoint: authenticated, throttled, and idempotent for writes."""
 
-    def decorate(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
         @sandbox_view(KIND, errors=errors, methods=methods)
         @wraps(handler)
         def view(call: SandboxCall, **kwargs: Any) -> HttpResponse:

@@ -53,7 +53,7 @@ def celery_worker(tmp_path: Path, *, concurrency: int = 4, name: str = "w1") -> 
     # Messages left by earlier tests only carry ids of rows that no longer exist; start from an empty queue.
     app.control.purge()
     log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",

@@ -50,4 +50,5 @@ def assert_bad_credentials_are_configuration_errors(call: Callable[[], Any]) -> 
 
 
 def effects(kind: str) -> list[str]:
-    return list(SandboxRequest.objects.filter(kind=kind).exclude(effect="").order_by("id").values_list("effect", flat=True))
+    rows = SandboxRequest.objects.filter(kind=kind).exclude(effect="").order_by("id")
+    return list(rows.values_list("effect", flat=True))
