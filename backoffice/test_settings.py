@@ -18,7 +18,9 @@ os.environ.setdefault(
 # Tests drive the relay explicitly; the worker tests turn the on-commit kick back on.
 os.environ.setdefault("DELIVERY_KICK_ON_COMMIT", "false")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins; never used outside tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No collectstatic before tests: plain storage (production uses WhiteNoise's hashed manifest).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -81,7 +81,7 @@ def test_an_invoice_that_cannot_be_emailed_makes_the_command_exit_1_after_queuei
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "Give --status, --provider or --ids"),
+        ((), "Give at least one filter"),
         (("--status", "sent"), "Unknown status sent"),
         (("--provider", "nobody"), "No provider account or kind named nobody"),
         (("--ids", "12x"), "--ids takes invoice ids"),

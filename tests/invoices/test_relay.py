@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,36 +16,11 @@ from invoices.actors import Actor
 from invoices.deliveries import delivery_cancel, delivery_retry, provider_set_paused
 from invoices.models import AttemptOutcome, Delivery, DeliveryState, Door, Invoice, SyncState
 from invoices.services import invoice_transition
-from providers.sandbox.generic import seed_invoice
 from tests.factories import make_invoice
+from tests.invoices.conftest import generic_lines
 from tests.providers.faults import effects, script_faults
 
 WORKER = "test-worker"
-
-
-@pytest.fixture
-def generic_invoice(sandbox_account: Any) -> Any:
-    """An open-able invoice of a generic account, known to the sandbox."""
-
-    def build(**account_overrides: Any) -> Invoice:
-        account = sandbox_account("generic", **account_overrides)
-        remote_id, customer, receiver = (str(uuid.uuid4()) for _ in range(3))
-        seed_invoice(remote_id, counter_party_id=customer, receiving_account_id=receiver)
-        return make_invoice(
-            account=account,
-            currency="USD",
-            remote_id=remote_id,
-            customer_ref=customer,
-            receiving_account_ref=receiver,
-            lines=generic_lines(),
-        )
-
-    return build
-
-
-def generic_lines() -> list[dict[str, Any]]:
-    # The generic API identifies products by uuid.
-    return [{"sku": str(uuid.uuid4()), "description": "Widget", "quantity": Decimal("2"), "unit_price": Decimal("10")}]
 
 
 def move(invoice: Invoice, to_status: str) -> Delivery:
