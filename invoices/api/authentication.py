@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from backoffice import crypto
@@ -26,7 +27,7 @@ class AuthFailed(Exception):
     """The request is not from an active client we know (the message says what was wrong, not with what)."""
 
 
-def _active(qs) -> ApiClient | None:  # type: ignore[no-untyped-def]
+def _active(qs: QuerySet[ApiClient]) -> ApiClient | None:
     return qs.filter(is_active=True).first()
 
 
@@ -109,4 +110,4 @@ def _touch(client: ApiClient) -> ApiClient:
 
 def accounts_for(client: ApiClient, kind: str) -> list[ProviderAccount]:
     """The enabled accounts of this kind the client may act on."""
-    return list(client.accounts.filter(kind=kind).order_by("pk"))
+    return list(client.accounts.filter(kind=kind, enabled=True).order_by("pk"))

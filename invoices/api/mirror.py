@@ -90,9 +90,9 @@ class MirrorView(APIView):
     and write their method handlers as `def put(self, request, **kwargs)` ending in `self.serve(request, work)`."""
 
     kind: ClassVar[str]
-    authentication_classes: ClassVar[list[Any]] = []  # provider-style auth inside serve()
-    permission_classes: ClassVar[list[Any]] = []
-    throttle_classes: ClassVar[list[Any]] = []
+    authentication_classes = []  # provider-style auth inside serve()
+    permission_classes = []
+    throttle_classes = []
 
     # -- provider hooks -------------------------------------------------------------------------------------------
     def authenticate_client(self, request: HttpRequest, body: bytes) -> ApiClient:
@@ -146,7 +146,7 @@ class MirrorView(APIView):
                 idempotency.complete(client=client, scope=scope, key=key, answer=answer)
         return response
 
-    def handle_exception(self, exc: Exception) -> HttpResponse:
+    def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
         # DRF's own refusals (unsupported method, unparsable media type) still answer in the provider's envelope.
         if isinstance(exc, drf_exceptions.MethodNotAllowed):
             return self.error_response(MirrorError(405, "METHOD_NOT_ALLOWED", str(exc.detail)))
