@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -26,7 +30,7 @@ from providers.base import ProviderError, Result
 from providers.jsonnumbers import dumps_compact
 
 from .. import relay
-from ..models import ApiClient, Delivery, DeliveryState
+from ..models import ApiClient, Delivery, DeliveryState, Invoice
 from . import idempotency
 from .authentication import AuthFailed
 
@@ -66,15 +70,36 @@ def deliver_within_budget(deliveries: Iterable[Delivery]) -> Delivered:
     ids = tuple(d.pk for d in deliveries)
     result: Result | None = None
     for delivery_id in ids:
-        outcome = relay.deliver_now(
-            delivery_id, worker="api", budget_seconds=settings.MIRROR_DELIVERY_BUDGET_SECONDS
-        )
+        outcome = relay.deliver_now(delivery_id, worker="api", budget_seconds=settings.MIRROR_DELIVERY_BUDGET_SECONDS)
         if outcome is None or outcome.state == DeliveryState.PENDING:
             return Delivered(ids)
         if outcome.state != DeliveryState.SUCCEEDED:
             return Delivered(ids, error=outcome.error)
         result = outcome.result
     return Delivered(ids, result=result)
+
+
+@contextmanager
+def recording(invoice_id: int) -> Iterator[list[Delivery]]:
+    """One transaction for the service calls of a request, holding the invoice's row, and the deliveries those
+    calls queued (filled in when the block ends). The lock keeps another change's deliveries out of the list."""
+    queued: list[Delivery] = []
+    with transaction.atomic():
+        list(Invoice.objects.select_for_update().filter(pk=invoice_id).values_list("pk"))
+        last = Delivery.objects.filter(invoice_id=invoice_id).aggregate(last=Max("pk"))["last"] or 0
+        yield queued
+        queued.extend(Delivery.objects.filter(invoice_id=invoice_id, pk__gt=last).order_by("pk"))
+
+
+class AnyAccept(BaseContentNegotiation):
+    """Answers are always the provider's JSON envelope, whatever the Accept header says (clients written against
+    the providers send text/plain and the like)."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:

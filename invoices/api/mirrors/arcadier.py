@@ -15,8 +15,6 @@ from functools import partial
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from drf_spectacular.openapi import AutoSchema
@@ -45,6 +43,7 @@ from ..mirror import (
     delivery_headers,
     json_response,
     parse_json,
+    recording,
 )
 
 REASON = "Arcadier payments update"
@@ -319,15 +318,13 @@ def _record_payments(client: ApiClient, invoice_pk: int, document: Any) -> Recor
     the invoice as it stands is queued, so the caller gets Arcadier's own answer."""
     actor = Actor.for_client(client)
     try:
-        with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().get(pk=invoice_pk)
-            before = invoice_data(invoice)
+        with recording(invoice_pk) as deliveries:
+            before = invoice_data(Invoice.objects.get(pk=invoice_pk))
             numbers = tuple(dict.fromkeys(n for n in (before.remote_number, before.number) if n))
             payments = arcadier.read_payments(document, before.orders, numbers)
             orders = arcadier.apply_payments(payments, before.orders)
             target = arcadier.target_status(orders)
             current = [arcadier.order_fields(order) for order in before.orders]
-            last = Delivery.objects.filter(invoice_id=invoice_pk).aggregate(last=Max("id"))["last"] or 0
             # Arcadier keeps the orders of settled payments: there only the status still moves (a refund),
             # while a change to the orders themselves is refused by the provider's rules in the service.
             status_only = arcadier.without_status(orders) == arcadier.without_status(current)
@@ -335,10 +332,10 @@ def _record_payments(client: ApiClient, invoice_pk: int, document: Any) -> Recor
                 invoice_update(invoice_id=invoice_pk, actor=actor, door=Door.API, orders=orders)
             for step in _steps(before.status, target):
                 invoice_transition(invoice_id=invoice_pk, to_status=step, actor=actor, door=Door.API, reason=REASON)
-            deliveries = list(Delivery.objects.filter(invoice_id=invoice_pk, id__gt=last).order_by("id"))
-            if not deliveries:
-                deliveries = [invoice_push(invoice_id=invoice_pk, actor=actor)]
-            after = invoice_data(Invoice.objects.get(pk=invoice_pk))
+        if not deliveries:
+            # Nothing changed here: the invoice as it stands still goes to Arcadier, whose answer the caller gets.
+            deliveries.append(invoice_push(invoice_id=invoice_pk, actor=actor))
+        after = invoice_data(Invoice.objects.get(pk=invoice_pk))
     except arcadier.Refusal as exc:
         raise MirrorError(exc.status, exc.code, exc.message) from None
     except IllegalTransition as exc:

@@ -12,20 +12,15 @@ base URL (http://host/api/generic) works unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 
 from providers.base import ProviderError, RejectedError
@@ -39,22 +34,21 @@ from ...models import ApiClient, ApiClientRole, Delivery, Door, Invoice
 from ...selectors import invoice_data
 from ...services import invoice_transition, invoice_update
 from ..authentication import accounts_for, bearer_token, client_by_token
-from ..mirror import Delivered, MirrorError, MirrorView, deliver_within_budget, delivery_headers, json_response
+from ..mirror import (
+    AnyAccept,
+    Delivered,
+    MirrorError,
+    MirrorView,
+    deliver_within_budget,
+    delivery_headers,
+    json_response,
+    recording,
+)
 
 BEARER_SCHEME = "genericBearer"
 API_KEY_SCHEME = "genericApiKey"
 # The adapter's other auth style: an API key header (settings api_key_header, X-Api-Key by default).
 API_KEY_HEADER = "X-Api-Key"
-
-
-class AnyAccept(BaseContentNegotiation):
-    """Answers are always the API's JSON envelope, whatever the Accept header (the seed sends text/plain)."""
-
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
-        return renderers[0], renderers[0].media_type
 
 
 class TokenSchema(AutoSchema):
@@ -178,16 +172,6 @@ UPDATE_SCHEMA = extend_schema(
 
 
 # -- the endpoint -------------------------------------------------------------------------------------------------
-@contextmanager
-def recording(invoice_id: int) -> Iterator[list[Delivery]]:
-    """One transaction for the service calls of a request, holding the invoice's row, and the deliveries those
-    calls queued (filled in when the block ends). The lock keeps another change's deliveries out of the list."""
-    queued: list[Delivery] = []
-    with transaction.atomic():
-        list(Invoice.objects.select_for_update().filter(pk=invoice_id).values_list("pk"))
-        last = Delivery.objects.filter(invoice_id=invoice_id).aggregate(last=Max("pk"))["last"] or 0
-        yield queued
-        queued.extend(Delivery.objects.filter(invoice_id=invoice_id, pk__gt=last).order_by("pk"))
 
 
 class GenericUpdateInvoiceView(MirrorView):

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -33,7 +31,15 @@ from providers.modulus import mirror as modulus
 from providers.modulus.adapter import FUTURE_VOID_DATE
 
 from ..authentication import accounts_for, client_by_token
-from ..mirror import Delivered, MirrorError, MirrorView, deliver_within_budget, delivery_headers, json_response
+from ..mirror import (
+    Delivered,
+    MirrorError,
+    MirrorView,
+    deliver_within_budget,
+    delivery_headers,
+    json_response,
+    recording,
+)
 
 REASON = "modulus status update"
 
@@ -215,9 +221,8 @@ def _record(client: ApiClient, invoice_pk: int, status: str, void_date: str | No
     as it stands), which answers it as it answers any repeated status."""
     actor = Actor.for_client(client)
     try:
-        with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().get(pk=invoice_pk)
-            last = Delivery.objects.filter(invoice_id=invoice_pk).aggregate(last=Max("id"))["last"] or 0
+        with recording(invoice_pk) as deliveries:
+            invoice = Invoice.objects.get(pk=invoice_pk)
             if invoice.status != status:
                 if status == InvoiceStatus.VOID:
                     fields = dict(invoice.provider_fields or {})
@@ -228,9 +233,8 @@ def _record(client: ApiClient, invoice_pk: int, status: str, void_date: str | No
                         fields.pop("void_date", None)
                     invoice_update(invoice_id=invoice_pk, actor=actor, door=Door.API, provider_fields=fields)
                 invoice_transition(invoice_id=invoice_pk, to_status=status, actor=actor, door=Door.API, reason=REASON)
-            deliveries = list(Delivery.objects.filter(invoice_id=invoice_pk, id__gt=last).order_by("id"))
-            if not deliveries:
-                deliveries = [invoice_push(invoice_id=invoice_pk, actor=actor)]
+        if not deliveries:
+            deliveries.append(invoice_push(invoice_id=invoice_pk, actor=actor))
     except IllegalTransition as exc:
         if exc.detail == FUTURE_VOID_DATE:
             raise MirrorError(400, "", exc.detail) from None
