@@ -13,7 +13,9 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # A broker folder of the suite's own, shared with the worker processes the worker tests start.
 os.environ.setdefault(
     "CELERY_FILESYSTEM_DIR",
-    os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-celery" + os.environ.get("TEST_DB_SUFFIX", "")),
+    os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), "var", "test-celery" + os.environ.get("TEST_DB_SUFFIX", "")
+    ),
 )
 # Tests drive the relay explicitly; the worker tests turn the on-commit kick back on.
 os.environ.setdefault("DELIVERY_KICK_ON_COMMIT", "false")

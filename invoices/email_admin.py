@@ -88,9 +88,7 @@ class InvoiceEmailAdmin(ReadOnlyAdmin):
     actions = ["resend"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceEmail]:
-        stored = (
-            StoredEmail.objects.filter(message_id=OuterRef("message_id")).order_by("-id").values("pk")[:1]
-        )
+        stored = StoredEmail.objects.filter(message_id=OuterRef("message_id")).order_by("-id").values("pk")[:1]
         return super().get_queryset(request).annotate(stored_email_id=Subquery(stored))
 
     @admin.display(description="error")
@@ -127,9 +125,7 @@ class InvoiceEmailAdmin(ReadOnlyAdmin):
             try:
                 new = invoice_email_resend(email_id=email.pk, actor=actor, door=Door.ADMIN)
             except ValidationError as exc:
-                self.message_user(
-                    request, f"{email.invoice.number}: {' '.join(exc.messages)}", messages.ERROR
-                )
+                self.message_user(request, f"{email.invoice.number}: {' '.join(exc.messages)}", messages.ERROR)
             else:
                 self.message_user(
                     request,
@@ -205,9 +201,7 @@ class StoredEmailAdmin(ReadOnlyAdmin):
             return HttpResponse("No such attachment.", status=404, content_type="text/plain")
         part = parts[index]
         payload = part.get_payload(decode=True)
-        response = HttpResponse(
-            payload if isinstance(payload, bytes) else b"", content_type=part.get_content_type()
-        )
+        response = HttpResponse(payload if isinstance(payload, bytes) else b"", content_type=part.get_content_type())
         filename = part.get_filename() or f"attachment-{index + 1}"
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
         return response

@@ -261,11 +261,7 @@ def _record_success(
             invoice_fields["remote_number"] = result.remote_number
         # Identifiers the provider assigned are adopted only where ours are blank: never overwrite a known id.
         Invoice.objects.filter(pk=delivery.invoice_id).update(
-            **{
-                k: v
-                for k, v in invoice_fields.items()
-                if k == "last_synced_at" or not getattr(delivery.invoice, k)
-            }
+            **{k: v for k, v in invoice_fields.items() if k == "last_synced_at" or not getattr(delivery.invoice, k)}
         )
         refresh_sync_state(delivery.invoice_id)
     return DeliveryState.SUCCEEDED

@@ -18,21 +18,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .base import AccountConfig, ConfigurationError, Exchange, RejectedError, TemporaryError
-from .redaction import redact_body, redact_headers, redact_url
+from .redaction import QuerySecretsFilter, redact_body, redact_headers, redact_url
 
 logger = logging.getLogger("providers.http")
 
 
-class _MaskQuerySecrets(logging.Filter):
-    """urllib3 logs each request line at DEBUG, query string included: mask secret parameters (?token=...)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact_url(a) if isinstance(a, str) and "?" in a else a for a in record.args)
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_MaskQuerySecrets())
+# urllib3 logs each request line at DEBUG, query string included.
+logging.getLogger("urllib3.connectionpool").addFilter(QuerySecretsFilter())
 
 USER_AGENT = "invoice-backoffice/1.0"
 

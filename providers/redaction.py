@@ -7,6 +7,8 @@ fields that carry secrets by name (headers, query parameters, JSON keys) are mas
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -108,3 +110,25 @@ def redact_body(body: str | bytes | None, secrets: Iterable[str] = (), *, limit:
             text = urlencode([(k, MASK if is_sensitive(k) else v) for k, v in pairs], safe="*")
     text = redact_text(text, secrets)
     return text if len(text) <= limit else text[:limit] + "…[truncated]"
+
+
+_QUERY_SECRET = re.compile(
+    r"([?&](?:" + "|".join(re.escape(n) for n in sorted(SENSITIVE_NAMES)) + r")=)[^&\s\"']*", re.IGNORECASE
+)
+
+
+def redact_query_in_text(text: str) -> str:
+    """Mask secret query parameters wherever a URL appears in free text (a request line in an access log)."""
+    return _QUERY_SECRET.sub(r"\1" + MASK, text)
+
+
+class QuerySecretsFilter(logging.Filter):
+    """A logging filter for loggers that print request lines with their query string (urllib3 at DEBUG, the
+    development server's access log): modulus passes its token as ?token=, which must never reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_query_in_text(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_query_in_text(record.msg)
+        return True

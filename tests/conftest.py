@@ -53,8 +53,6 @@ def issue_api_client(db: None) -> Any:
 
     def issue(*accounts: ProviderAccount, role: str = "operator", name: str | None = None) -> Any:
         counter["n"] += 1
-        return api_client_create(
-            name=name or f"client-{counter['n']}", account_ids=[a.pk for a in accounts], role=role
-        )
+        return api_client_create(name=name or f"client-{counter['n']}", account_ids=[a.pk for a in accounts], role=role)
 
     return issue

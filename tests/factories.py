@@ -104,4 +104,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def history_of(invoice: Invoice) -> list[tuple[str, str]]:
-    return list(StatusChange.objects.filter(invoice=invoice).order_by("at", "id").values_list("from_status", "to_status"))
+    return list(
+        StatusChange.objects.filter(invoice=invoice).order_by("at", "id").values_list("from_status", "to_status")
+    )

@@ -76,7 +76,9 @@ def select_invoices(options: dict[str, Any], *, require_filter: bool = True) -> 
     sync_states, raw_ids = split_values(options.get("sync_state")), split_values(options.get("ids"))
     since, until = options.get("issued_since"), options.get("issued_until")
     if require_filter and not (statuses or providers or sync_states or raw_ids or since or until):
-        raise bad_arguments("Give at least one filter (--status, --provider, --ids, …): 'every invoice' is never a default.")
+        raise bad_arguments(
+            "Give at least one filter (--status, --provider, --ids, …): 'every invoice' is never a default."
+        )
     queryset: QuerySet[Invoice] = Invoice.objects.order_by("id")
     if statuses:
         unknown = sorted(set(statuses) - set(InvoiceStatus.values))

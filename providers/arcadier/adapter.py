@@ -78,9 +78,7 @@ class ArcadierAdapter(ProviderAdapter):
             body = urlencode(payloads.token_form(self.account.credentials))
             headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
             previews.append(self._masked("POST", self._url("/token"), headers, body))
-        method, url, body = self._outbound(
-            invoice, change, session.admin_id if session else ADMIN_PLACEHOLDER
-        )
+        method, url, body = self._outbound(invoice, change, session.admin_id if session else ADMIN_PLACEHOLDER)
         previews.append(self._masked(method, url, self._headers(MASK, body), body))
         return previews
 
@@ -89,9 +87,7 @@ class ArcadierAdapter(ProviderAdapter):
         _, _, body = self._outbound(invoice, change, ADMIN_PLACEHOLDER)
         trail: list[Exchange] = []
         with _recorded(trail):
-            response = self._call(
-                "PUT", lambda admin: self._invoice_url("invoices", admin, number), body, trail
-            )
+            response = self._call("PUT", lambda admin: self._invoice_url("invoices", admin, number), body, trail)
             self._raise_for(response)
             state = self._read(response, lambda answer: payloads.read_payments(answer, number))
         remote_number = state.invoice_no or number
@@ -191,9 +187,7 @@ class ArcadierAdapter(ProviderAdapter):
             trail.append(response.exchange)
         return response
 
-    def _send(
-        self, method: str, url: str, session: _Session, body: str | None, safe_to_retry: bool
-    ) -> HttpResponse:
+    def _send(self, method: str, url: str, session: _Session, body: str | None, safe_to_retry: bool) -> HttpResponse:
         return self.http.request(
             method,
             url,

@@ -174,9 +174,7 @@ def read_payments(answer: Any, number: str) -> InvoiceState:
                 paid_at=_moment(item.get("DateTimePaid")),
             )
         )
-    return InvoiceState(
-        invoice_no=_text(answer[0].get("InvoiceNo")) if answer else number, orders=tuple(orders)
-    )
+    return InvoiceState(invoice_no=_text(answer[0].get("InvoiceNo")) if answer else number, orders=tuple(orders))
 
 
 def read_transaction(answer: Any) -> InvoiceState:

@@ -34,9 +34,7 @@ def refusal_for_transition(invoice: InvoiceData, to_status: str) -> str:
                 ("payer", order.payer_ref),
             ):
                 if value and not GUID.match(value):
-                    return (
-                        f"Arcadier identifies orders, payees and payers by GUID; {what} {value!r} is not one"
-                    )
+                    return f"Arcadier identifies orders, payees and payers by GUID; {what} {value!r} is not one"
     return ""
 
 

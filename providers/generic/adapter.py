@@ -41,9 +41,7 @@ class GenericAdapter(ProviderAdapter):
         settings = self.account.settings
         scheme = str(settings.get("auth_scheme") or "bearer")
         if scheme not in GENERIC_AUTH_SCHEMES:
-            raise ConfigurationError(
-                f"unknown auth scheme {scheme!r}: use one of {', '.join(GENERIC_AUTH_SCHEMES)}"
-            )
+            raise ConfigurationError(f"unknown auth scheme {scheme!r}: use one of {', '.join(GENERIC_AUTH_SCHEMES)}")
         if scheme == "none":
             return {}
         name = "token" if scheme == "bearer" else "api_key"
@@ -66,9 +64,7 @@ class GenericAdapter(ProviderAdapter):
         return OutboundRequest("PUT", self.account.base_url + UPDATE_PATH, headers, dumps_compact(body))
 
     def _send(self, request: OutboundRequest) -> HttpResponse:
-        return self.http.request(
-            request.method, request.url, headers=request.headers, body=request.body.encode()
-        )
+        return self.http.request(request.method, request.url, headers=request.headers, body=request.body.encode())
 
     def _envelope(self, response: HttpResponse) -> Any:
         try:
@@ -84,9 +80,7 @@ class GenericAdapter(ProviderAdapter):
         response = self._send(self._update_request(invoice, change, masked=False))
         answer = self._envelope(response)
         if response.status_code >= 300:
-            self.http.raise_for_status(
-                response, error_text(answer, f"HTTP {response.status_code} from the API")
-            )
+            self.http.raise_for_status(response, error_text(answer, f"HTTP {response.status_code} from the API"))
         if not isinstance(answer, Mapping) or "succeeded" not in answer:
             raise self.http.malformed(response)
         if answer.get("succeeded") is not True:
@@ -121,9 +115,7 @@ class GenericAdapter(ProviderAdapter):
                 exchanges=(response.exchange,),
             )
         if response.status_code not in (200, 204, 400):
-            self.http.raise_for_status(
-                response, error_text(answer, f"HTTP {response.status_code} from the API")
-            )
+            self.http.raise_for_status(response, error_text(answer, f"HTTP {response.status_code} from the API"))
         if not isinstance(answer, Mapping) or "succeeded" not in answer:
             raise self.http.malformed(response, "an answer that is not the API's result envelope")
         scheme = self.account.settings.get("auth_scheme") or "bearer"

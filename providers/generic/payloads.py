@@ -84,9 +84,7 @@ def due_datetime(value: date | None) -> str | None:
 
 def update_body(invoice: InvoiceData, change: Change, settings: Mapping[str, Any]) -> dict[str, Any]:
     if not invoice.remote_id:
-        raise PayloadError(
-            "the generic API only updates existing invoices: set the invoice's remote id (a uuid)"
-        )
+        raise PayloadError("the generic API only updates existing invoices: set the invoice's remote id (a uuid)")
     fields = invoice.provider_fields
     product_ids: Mapping[str, str] = fields.get("productIds") or {}
     products = [
@@ -104,9 +102,7 @@ def update_body(invoice: InvoiceData, change: Change, settings: Mapping[str, Any
         }
         for tax in fields.get("taxes") or []
     ]
-    discount_type = fields.get(
-        "discountType", settings.get("fixed_discount_type", DEFAULT_FIXED_DISCOUNT_TYPE)
-    )
+    discount_type = fields.get("discountType", settings.get("fixed_discount_type", DEFAULT_FIXED_DISCOUNT_TYPE))
     body: dict[str, Any] = {
         "id": invoice.remote_id,
         "counterPartyId": invoice.customer_ref,

@@ -6,33 +6,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ProviderAccount',
+            name="ProviderAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arcadier', 'Arcadier'), ('modulus', 'modulus'), ('generic', 'Generic invoicing API'), ('vtex', 'VTEX'), ('rapyd', 'Rapyd')], max_length=16)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('base_url', models.CharField(help_text="Root of the provider's API, e.g. https://api.rapyd.net or http://127.0.0.1:8000/sandbox/rapyd.", max_length=300, validators=[providers.models.validate_provider_base_url])),
-                ('credentials_encrypted', models.TextField(blank=True, default='', editable=False)),
-                ('settings', models.JSONField(blank=True, default=dict, help_text='Non-secret, provider-specific settings.')),
-                ('enabled', models.BooleanField(default=True)),
-                ('paused', models.BooleanField(default=False, help_text='Paused accounts keep their deliveries queued.')),
-                ('max_concurrency', models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(64)])),
-                ('connect_timeout', models.DecimalField(decimal_places=2, default=5, max_digits=5, validators=[django.core.validators.MinValueValidator(0.1), django.core.validators.MaxValueValidator(60)])),
-                ('read_timeout', models.DecimalField(decimal_places=2, default=20, max_digits=5, validators=[django.core.validators.MinValueValidator(0.1), django.core.validators.MaxValueValidator(300)])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arcadier", "Arcadier"),
+                            ("modulus", "modulus"),
+                            ("generic", "Generic invoicing API"),
+                            ("vtex", "VTEX"),
+                            ("rapyd", "Rapyd"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "base_url",
+                    models.CharField(
+                        help_text="Root of the provider's API, e.g. https://api.rapyd.net or http://127.0.0.1:8000/sandbox/rapyd.",
+                        max_length=300,
+                        validators=[providers.models.validate_provider_base_url],
+                    ),
+                ),
+                ("credentials_encrypted", models.TextField(blank=True, default="", editable=False)),
+                (
+                    "settings",
+                    models.JSONField(blank=True, default=dict, help_text="Non-secret, provider-specific settings."),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "paused",
+                    models.BooleanField(default=False, help_text="Paused accounts keep their deliveries queued."),
+                ),
+                (
+                    "max_concurrency",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(64),
+                        ],
+                    ),
+                ),
+                (
+                    "connect_timeout",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=5,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.1),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                    ),
+                ),
+                (
+                    "read_timeout",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=20,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.1),
+                            django.core.validators.MaxValueValidator(300),
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ('name',),
-                'permissions': (('view_provider_secrets_summary', 'Can see which provider credentials are set'), ('test_provider_connection', 'Can test a provider connection'), ('pause_provider', 'Can pause and resume deliveries to a provider')),
+                "ordering": ("name",),
+                "permissions": (
+                    ("view_provider_secrets_summary", "Can see which provider credentials are set"),
+                    ("test_provider_connection", "Can test a provider connection"),
+                    ("pause_provider", "Can pause and resume deliveries to a provider"),
+                ),
             },
         ),
     ]

@@ -207,9 +207,7 @@ class ModulusAdapter(ProviderAdapter):
     def push(self, invoice: InvoiceData, change: Change) -> Result:
         plan = self._plan(invoice, change)
         if isinstance(plan, str):
-            return Result(
-                ok=True, message=plan, remote_id=invoice.remote_id, remote_number=invoice.remote_number
-            )
+            return Result(ok=True, message=plan, remote_id=invoice.remote_id, remote_number=invoice.remote_number)
         method, body = plan
         exchanges: list[Exchange] = []
         try:

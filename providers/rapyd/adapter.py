@@ -143,9 +143,7 @@ class RapydAdapter(ProviderAdapter):
             return RemoteState(exists=False)
         exchanges: list[Exchange] = []
         try:
-            envelope = self._call(
-                "GET", invoice_path(invoice.remote_id), None, "", exchanges, safe_to_retry=True
-            )
+            envelope = self._call("GET", invoice_path(invoice.remote_id), None, "", exchanges, safe_to_retry=True)
         except RejectedError as exc:
             if exc.status_code == 404 and exc.provider_code == "ERROR_GET_INVOICE":
                 return RemoteState(exists=False, exchanges=exc.exchanges)
@@ -182,9 +180,7 @@ class RapydAdapter(ProviderAdapter):
             raise ConfigurationError("The Rapyd account needs both an access key and a secret key.")
         return access_key, secret_key
 
-    def _headers(
-        self, method: str, path: str, body: str, idempotency_key: str, *, sign: bool
-    ) -> dict[str, str]:
+    def _headers(self, method: str, path: str, body: str, idempotency_key: str, *, sign: bool) -> dict[str, str]:
         if sign:
             access_key, secret_key = self._keys()
             headers = signing.signed_headers(method, path, body, access_key=access_key, secret_key=secret_key)

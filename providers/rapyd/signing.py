@@ -40,9 +40,7 @@ def signature(
     return _digest(secret_key, to_sign)
 
 
-def webhook_signature(
-    url: str, salt: str, timestamp: str, access_key: str, secret_key: str, body: str
-) -> str:
+def webhook_signature(url: str, salt: str, timestamp: str, access_key: str, secret_key: str, body: str) -> str:
     """Rapyd signs webhooks over the full configured webhook URL, with no method."""
     return _digest(secret_key, f"{url}{salt}{timestamp}{access_key}{secret_key}{body}")
 

@@ -105,9 +105,7 @@ def _digest(token: str) -> str:
 def issue_token(expires_in: int = TOKEN_LIFETIME_S) -> dict[str, Any]:
     """Issue an admin token (what POST /token answers); tests use a negative lifetime for an expired one."""
     token = secrets.token_urlsafe(48)
-    put_object(
-        KIND, "tokens", _digest(token), {"admin_id": admin_id(), "expires_at": time.time() + expires_in}
-    )
+    put_object(KIND, "tokens", _digest(token), {"admin_id": admin_id(), "expires_at": time.time() + expires_in})
     return {
         "access_token": token,
         "token_type": "bearer",
@@ -157,9 +155,7 @@ def _money(value: Any) -> str:
     return str(amount)
 
 
-def seed_transaction(
-    invoice_no: str, *, orders: Iterable[Mapping[str, Any]], currency: str = "USD"
-) -> dict[str, Any]:
+def seed_transaction(invoice_no: str, *, orders: Iterable[Mapping[str, Any]], currency: str = "USD") -> dict[str, Any]:
     """Create (or replace) a checked-out invoice: orders as dicts with order_id, payee_id, payer_id, total and
     optionally fee and payment_status (Pending by default)."""
     stored = []
@@ -235,9 +231,7 @@ def _guid(item: Mapping[str, Any], field: str, position: int, *, required: bool)
     if value is None and not required:
         return None
     if not isinstance(value, str) or not GUID.match(value):
-        raise SandboxError(
-            400, "INVALID_GUID", f"Payment {position}: {field}.ID {value!r} is not a valid GUID."
-        )
+        raise SandboxError(400, "INVALID_GUID", f"Payment {position}: {field}.ID {value!r} is not a valid GUID.")
     return value
 
 
@@ -246,9 +240,7 @@ def _amount(item: Mapping[str, Any], field: str, position: int) -> Decimal | Non
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
-        raise SandboxError(
-            400, "INVALID_AMOUNT", f"Payment {position}: {field} must be a number of at least 0."
-        )
+        raise SandboxError(400, "INVALID_AMOUNT", f"Payment {position}: {field} must be a number of at least 0.")
     return Decimal(value)
 
 
@@ -273,9 +265,7 @@ def _validated(position: int, item: Any, invoice: Mapping[str, Any]) -> dict[str
         )
     status = item.get("Status")
     if not isinstance(status, str) or status.strip().lower() not in PAYMENT_STATUSES:
-        raise SandboxError(
-            400, "INVALID_STATUS", f"Payment {position}: Status {status!r} is not a payment status."
-        )
+        raise SandboxError(400, "INVALID_STATUS", f"Payment {position}: Status {status!r} is not a payment status.")
     paid = item.get("DateTimePaid")
     if paid is not None and (isinstance(paid, bool) or not isinstance(paid, int) or paid < 0):
         raise SandboxError(400, "INVALID_DATE", f"Payment {position}: DateTimePaid must be Unix seconds.")
@@ -304,9 +294,7 @@ def _apply(payment: Mapping[str, Any], order: dict[str, Any], now: int) -> str:
     stored = dict(order.get("Payment") or {})
     stored["Status"] = payment["status"]
     # Arcadier fills the amounts and dates of a successful payment itself when they are not sent.
-    stored["Total"] = str(
-        payment["total"] if payment["total"] is not None else stored.get("Total", order["Total"])
-    )
+    stored["Total"] = str(payment["total"] if payment["total"] is not None else stored.get("Total", order["Total"]))
     stored["Fee"] = str(payment["fee"] if payment["fee"] is not None else stored.get("Fee", order["Fee"]))
     stored.setdefault("DateTimeCreated", now)
     if payment["paid"]:
@@ -335,9 +323,7 @@ def invoice_payments(call: SandboxCall, admin: str, invoice_no: str) -> HttpResp
     invoice = stored.data
     items = _body(call)
     if not isinstance(items, list) or not items:
-        raise SandboxError(
-            400, "INVALID_BODY", "The body must be a non-empty array of payments, one per order."
-        )
+        raise SandboxError(400, "INVALID_BODY", "The body must be a non-empty array of payments, one per order.")
     payments = [_validated(position, item, invoice) for position, item in enumerate(items, start=1)]
     orders = {str(o["ID"]).lower(): o for o in invoice["Orders"]}
     now = int(time.time())

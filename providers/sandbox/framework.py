@@ -143,9 +143,7 @@ def get_object(kind: str, collection: str, key: str, *, lock: bool = False) -> S
 
 
 def put_object(kind: str, collection: str, key: str, data: dict[str, Any]) -> SandboxObject:
-    obj, _ = SandboxObject.objects.update_or_create(
-        kind=kind, collection=collection, key=key, defaults={"data": data}
-    )
+    obj, _ = SandboxObject.objects.update_or_create(kind=kind, collection=collection, key=key, defaults={"data": data})
     return obj
 
 
@@ -223,7 +221,7 @@ def sandbox_view(
             if fault == "timeout":
                 time.sleep(plan.timeout_s)
             if fault == "malformed":
-                return HttpResponse(b'<html><body>502 upstream\x00', status=200, content_type="application/json")
+                return HttpResponse(b"<html><body>502 upstream\x00", status=200, content_type="application/json")
             return response
 
         return wrapper

@@ -161,9 +161,7 @@ def _is_datetime(value: Any) -> bool:
 
 # -- amounts and storage -----------------------------------------------------------------------------------
 def amount_of(body: dict[str, Any]) -> Decimal:
-    subtotal = sum(
-        (Decimal(p["quantity"]) * Decimal(p["unitPrice"]) for p in body.get("products", [])), Decimal(0)
-    )
+    subtotal = sum((Decimal(p["quantity"]) * Decimal(p["unitPrice"]) for p in body.get("products", [])), Decimal(0))
     discount = body.get("discount") or {}
     value = Decimal(discount.get("discountValue", 0))
     off = subtotal * value / 100 if discount.get("discountType") == PERCENT_DISCOUNT_TYPE else value

@@ -59,9 +59,7 @@ def authenticate(call: SandboxCall) -> HttpResponse:
         message = "Missing one or more of parameters account, app, secret."
         return envelope(False, "Bad Request", message, status=400)
     expected = sandbox_credentials(KIND)
-    if not (
-        secrets.compare_digest(app, expected["app"]) and secrets.compare_digest(secret, expected["secret"])
-    ):
+    if not (secrets.compare_digest(app, expected["app"]) and secrets.compare_digest(secret, expected["secret"])):
         return envelope(False, "Unauthorized", "Authentication failed.", status=401)
     token = secrets.token_hex(16)
     put_object(KIND, "tokens", token, {"issued_at": time.time()})
@@ -171,9 +169,7 @@ def _update(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
         if status == VOID:
             held["void_date"] = void_date or datetime.now(UTC).strftime(VOID_DATE_FORMAT)
         put_object(KIND, "invoices", str(invoice_id), held)
-        call.effect(
-            f"invoice {invoice_id} {previous} -> {status}" + (f" on {void_date}" if void_date else "")
-        )
+        call.effect(f"invoice {invoice_id} {previous} -> {status}" + (f" on {void_date}" if void_date else ""))
     return HttpResponse(
         dumps_compact({"result": True, "title": "Success", "message": "Invoice Status changed successfully"}),
         content_type="application/json; charset=utf-8",

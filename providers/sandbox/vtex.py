@@ -71,16 +71,12 @@ def _authenticate(call: SandboxCall, *, write: bool) -> None:
     key = call.request.headers.get("X-VTEX-API-AppKey", "")
     token = call.request.headers.get("X-VTEX-API-AppToken", "")
     if not key or not token:
-        raise SandboxError(
-            401, "1", "Unauthorized: send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers."
-        )
+        raise SandboxError(401, "1", "Unauthorized: send the X-VTEX-API-AppKey and X-VTEX-API-AppToken headers.")
     if _matches(sandbox_credentials(KIND), key, token):
         return
     if _matches(readonly_credentials(), key, token):
         if write:
-            raise SandboxError(
-                403, "1", "Forbidden: the application key lacks the OMS resource 'Notify invoice'."
-            )
+            raise SandboxError(403, "1", "Forbidden: the application key lacks the OMS resource 'Notify invoice'.")
         return
     raise SandboxError(401, "1", "Unauthorized: the application key or token is not valid.")
 
@@ -192,9 +188,7 @@ def orders_view(call: SandboxCall) -> HttpResponse:
         raise SandboxError(400, "1", "page and per_page must be integers.") from None
     if not 1 <= per_page <= 100 or page < 1:
         raise SandboxError(400, "1", "per_page must be between 1 and 100 and page at least 1.")
-    found = sorted(
-        (o.data for o in list_objects(KIND, ORDERS)), key=lambda o: o["creationDate"], reverse=True
-    )
+    found = sorted((o.data for o in list_objects(KIND, ORDERS)), key=lambda o: o["creationDate"], reverse=True)
     rows = [
         {
             "orderId": o["orderId"],
@@ -285,9 +279,7 @@ def _package_from(body: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]
         raise SandboxError(400, "1", "type must be Output or Input.")
     value = body["invoiceValue"]
     if not isinstance(value, str) or not value.isdigit() or not value.isascii() or int(value) <= 0:
-        raise SandboxError(
-            400, "1", "invoiceValue must be a string of cents greater than 0, without separators."
-        )
+        raise SandboxError(400, "1", "invoiceValue must be a string of cents greater than 0, without separators.")
     return {
         "type": kind,
         "invoiceNumber": _text(body, "invoiceNumber", required=True),
@@ -308,9 +300,7 @@ def _admit(order: dict[str, Any], package: dict[str, Any]) -> None:
     invoiced = _sum(order, OUTPUT)
     if package["type"] == INPUT:
         if status != INVOICED:
-            raise SandboxError(
-                400, "1", "A return (Input) invoice is accepted only after the order is fully invoiced."
-            )
+            raise SandboxError(400, "1", "A return (Input) invoice is accepted only after the order is fully invoiced.")
         refundable = invoiced - _sum(order, INPUT)
         if value > refundable:
             raise SandboxError(
@@ -318,9 +308,7 @@ def _admit(order: dict[str, Any], package: dict[str, Any]) -> None:
             )
         return
     if status == INVOICED:
-        raise SandboxError(
-            400, "1", f"Order {order_id} is already invoiced: an invoiced order's status cannot change."
-        )
+        raise SandboxError(400, "1", f"Order {order_id} is already invoiced: an invoiced order's status cannot change.")
     if status not in HANDLING:
         raise SandboxError(400, "1", f"Order {order_id} cannot be invoiced while its status is '{status}'.")
     left = order["value"] - invoiced
@@ -345,9 +333,7 @@ def invoice_view(call: SandboxCall, order_id: str) -> HttpResponse:
     _packages(order).append(package)
     value = package["invoiceValue"]
     if package["type"] == INPUT:
-        call.effect(
-            f"return invoice {number} ({value} cents) added to order {order_id}: refund of {value} cents"
-        )
+        call.effect(f"return invoice {number} ({value} cents) added to order {order_id}: refund of {value} cents")
     else:
         call.effect(f"invoice {number} ({value} cents) added to order {order_id}")
         if _sum(order, OUTPUT) >= order["value"]:
@@ -374,9 +360,7 @@ def invoice_tracking_number_view(call: SandboxCall, order_id: str, invoice_numbe
     }
     if any(package.get(name) != value for name, value in tracking.items()):
         package.update(tracking)
-        call.effect(
-            f"tracking {tracking['trackingNumber']} set on invoice {invoice_number} of order {order_id}"
-        )
+        call.effect(f"tracking {tracking['trackingNumber']} set on invoice {invoice_number} of order {order_id}")
         _save(order)
     return _receipt(order_id)
 
@@ -389,9 +373,7 @@ def _events(body: dict[str, Any]) -> list[dict[str, str]]:
         if not isinstance(event, dict) or not all(
             isinstance(event.get(name), str) for name in ("city", "state", "description", "date")
         ):
-            raise SandboxError(
-                400, "1", f"events[{index}] needs city, state, description and date as strings."
-            )
+            raise SandboxError(400, "1", f"events[{index}] needs city, state, description and date as strings.")
     return [{name: event[name] for name in ("city", "state", "description", "date")} for event in events]
 
 

@@ -106,15 +106,11 @@ class VtexAdapter(ProviderAdapter):
     def _notification_request(self, invoice: InvoiceData, *, masked: bool) -> OutboundRequest:
         try:
             order_id = payloads.order_id_of(invoice)
-            body = payloads.invoice_body(
-                invoice, timezone=str(self.account.settings.get("timezone") or "UTC")
-            )
+            body = payloads.invoice_body(invoice, timezone=str(self.account.settings.get("timezone") or "UTC"))
         except PayloadError as exc:
             raise RejectedError(str(exc)) from None
         headers = self._headers(masked=masked, body=True)
-        return OutboundRequest(
-            "POST", self._url(payloads.invoice_path(order_id)), headers, payloads.compact(body)
-        )
+        return OutboundRequest("POST", self._url(payloads.invoice_path(order_id)), headers, payloads.compact(body))
 
     def _order_request(self, order_id: str, *, masked: bool) -> OutboundRequest:
         return OutboundRequest(
@@ -166,9 +162,7 @@ class VtexAdapter(ProviderAdapter):
         if response.status_code >= 300:
             message, code = payloads.error_of(answer)
             try:
-                self.http.raise_for_status(
-                    response, message or f"VTEX answered HTTP {response.status_code}", code
-                )
+                self.http.raise_for_status(response, message or f"VTEX answered HTTP {response.status_code}", code)
             except ProviderError as exc:
                 exc.exchanges = tuple(exchanges)
                 raise
@@ -226,9 +220,7 @@ class VtexAdapter(ProviderAdapter):
     def _require_fully_invoiced(self, order_id: str, number: str, exchanges: list[Exchange]) -> None:
         # VTEX refunds a return (Input) invoice only once the whole order was invoiced: read the order first,
         # so the refusal is ours and clear, and nothing is sent that VTEX would turn down.
-        response, answer = self._call(
-            self._order_request(order_id, masked=False), exchanges, safe_to_retry=True
-        )
+        response, answer = self._call(self._order_request(order_id, masked=False), exchanges, safe_to_retry=True)
         try:
             order = payloads.read_order(answer, number)
         except PayloadError as exc:
@@ -267,9 +259,7 @@ class VtexAdapter(ProviderAdapter):
         number = payloads.invoice_number_of(invoice)
         exchanges: list[Exchange] = []
         try:
-            response, answer = self._call(
-                self._order_request(order_id, masked=False), exchanges, safe_to_retry=True
-            )
+            response, answer = self._call(self._order_request(order_id, masked=False), exchanges, safe_to_retry=True)
         except RejectedError as exc:
             if exc.status_code == 404 and exc.provider_code:  # VTEX's own "no such order", not a wrong path
                 return RemoteState(
@@ -278,9 +268,7 @@ class VtexAdapter(ProviderAdapter):
             raise
         try:
             order = payloads.read_order(answer, number)
-            invoice_fields = (
-                payloads.package_fields(order.package, invoice.currency) if order.package else None
-            )
+            invoice_fields = payloads.package_fields(order.package, invoice.currency) if order.package else None
         except PayloadError as exc:
             raise self._unreadable(response, exchanges, str(exc)) from None
         data: dict[str, Any] = {

@@ -87,9 +87,7 @@ def vtex_type(invoice: InvoiceData) -> str:
 
 def whole_quantity(quantity: Decimal, position: int) -> int:
     if quantity != quantity.to_integral_value():
-        raise PayloadError(
-            f"VTEX: line {position} has a fractional quantity ({quantity}); VTEX invoices whole units"
-        )
+        raise PayloadError(f"VTEX: line {position} has a fractional quantity ({quantity}); VTEX invoices whole units")
     return int(quantity)
 
 
@@ -121,9 +119,7 @@ def _cents(amount: Decimal, currency: str) -> int:
 def _value_cents(invoice: InvoiceData) -> int:
     cents = _cents(invoice.total, invoice.currency)
     if cents <= 0:
-        raise PayloadError(
-            f"VTEX: invoiceValue must be greater than 0 (the invoice total is {invoice.total})"
-        )
+        raise PayloadError(f"VTEX: invoiceValue must be greater than 0 (the invoice total is {invoice.total})")
     return cents
 
 

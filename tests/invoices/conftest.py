@@ -36,5 +36,3 @@ def generic_invoice(sandbox_account: Any) -> Any:
         )
 
     return build
-
-

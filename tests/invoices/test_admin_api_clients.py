@@ -39,9 +39,7 @@ def test_the_list_explains_where_clients_come_from_and_shows_no_credential(
     administrator: Client, issued: IssuedCredentials
 ) -> None:
     html = administrator.get(CHANGELIST).content.decode()
-    page = administrator.get(
-        reverse("admin:invoices_apiclient_change", args=[issued.client.pk])
-    ).content.decode()
+    page = administrator.get(reverse("admin:invoices_apiclient_change", args=[issued.client.pk])).content.decode()
 
     assert "manage.py create_api_client" in html
     assert "erp" in html

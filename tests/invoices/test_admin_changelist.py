@@ -73,9 +73,7 @@ def test_the_totals_follow_the_filters_and_the_search(client: Client) -> None:
     searched = client.get(CHANGELIST, {"q": "alpha"})
 
     assert paid.context["currency_totals"] == [CurrencyTotal("EUR", 1, Decimal("25.00"), Decimal("0.00"))]
-    assert searched.context["currency_totals"] == [
-        CurrencyTotal("EUR", 1, Decimal("10.00"), Decimal("10.00"))
-    ]
+    assert searched.context["currency_totals"] == [CurrencyTotal("EUR", 1, Decimal("10.00"), Decimal("10.00"))]
 
 
 def test_the_list_costs_the_same_number_of_queries_for_5_and_50_invoices(client: Client) -> None:
@@ -141,25 +139,19 @@ def test_search_finds_an_invoice_by_any_of_its_references_once(client: Client, q
 def test_the_filters_narrow_by_status_account_kind_sync_state_and_dates(client: Client) -> None:
     generic = ProviderAccountFactory(kind="generic")
     rapyd = ProviderAccountFactory(kind="rapyd")
-    a = make_invoice(
-        account=generic, status="open", issue_date=dt.date(2026, 1, 5), due_date=dt.date(2026, 2, 5)
-    )
+    a = make_invoice(account=generic, status="open", issue_date=dt.date(2026, 1, 5), due_date=dt.date(2026, 2, 5))
     b = make_invoice(account=rapyd, status="open")
     c = make_invoice(account=rapyd, status="paid")
 
     assert numbers(client.get(CHANGELIST, {"status__exact": "open"})) == sorted([a.number, b.number])
     assert numbers(client.get(CHANGELIST, {"account__id__exact": rapyd.pk})) == sorted([b.number, c.number])
     assert numbers(client.get(CHANGELIST, {"kind": "generic"})) == [a.number]
-    assert numbers(client.get(CHANGELIST, {"sync_state__exact": "local"})) == sorted(
-        [a.number, b.number, c.number]
-    )
+    assert numbers(client.get(CHANGELIST, {"sync_state__exact": "local"})) == sorted([a.number, b.number, c.number])
     in_january = {"issue_date__gte": "2026-01-01", "issue_date__lt": "2026-02-01"}
     assert numbers(client.get(CHANGELIST, in_january)) == [a.number]
     due_in_february = {"due_date__gte": "2026-02-01", "due_date__lt": "2026-03-01"}
     assert numbers(client.get(CHANGELIST, due_in_february)) == [a.number]
-    assert numbers(client.get(CHANGELIST, {"issue_date__year": "2026", "issue_date__month": "1"})) == [
-        a.number
-    ]
+    assert numbers(client.get(CHANGELIST, {"issue_date__year": "2026", "issue_date__month": "1"})) == [a.number]
 
 
 def test_an_empty_list_says_why_and_how_to_get_out(client: Client) -> None:

@@ -191,9 +191,7 @@ def test_a_deleted_line_is_removed_and_the_order_keeps_its_gateway_data() -> Non
         ("discount", "100.00", "The discount cannot exceed the subtotal of the lines."),
     ],
 )
-def test_bad_input_on_add_gets_an_error_on_its_field_and_saves_nothing(
-    field: str, value: str, expected: str
-) -> None:
+def test_bad_input_on_add_gets_an_error_on_its_field_and_saves_nothing(field: str, value: str, expected: str) -> None:
     client = operator()
     account = ProviderAccountFactory(kind="generic")
 
@@ -277,9 +275,7 @@ def test_the_invoice_page_shows_totals_status_and_history_read_only() -> None:
     response = client.get(change_url(invoice))
 
     form = response.context["adminform"].form
-    assert not {"status", "sync_state", "version", "subtotal", "tax", "total", "number", "account"} & set(
-        form.fields
-    )
+    assert not {"status", "sync_state", "version", "subtotal", "tax", "total", "number", "account"} & set(form.fields)
     html = response.content.decode()
     assert "status-badge status-open" in html
     assert "20.00 EUR" in html

@@ -110,9 +110,7 @@ def test_history_rows_cannot_be_changed_or_deleted_through_the_admin_even_by_a_s
     change = objects["change"]
 
     page = client.get(reverse("admin:invoices_statuschange_change", args=[change.pk]))
-    edit = client.post(
-        reverse("admin:invoices_statuschange_change", args=[change.pk]), {"reason": "rewritten"}
-    )
+    edit = client.post(reverse("admin:invoices_statuschange_change", args=[change.pk]), {"reason": "rewritten"})
     delete = client.post(reverse("admin:invoices_statuschange_delete", args=[change.pk]), {"post": "yes"})
     add = client.post(reverse("admin:invoices_statuschange_add"), {"reason": "invented"})
 
@@ -126,9 +124,7 @@ def test_history_rows_cannot_be_changed_or_deleted_through_the_admin_even_by_a_s
 
 
 def test_the_history_inline_offers_no_add_change_or_delete_to_a_superuser(objects: dict[str, Any]) -> None:
-    response = client_for("superuser").get(
-        reverse("admin:invoices_invoice_change", args=[objects["invoice"].pk])
-    )
+    response = client_for("superuser").get(reverse("admin:invoices_invoice_change", args=[objects["invoice"].pk]))
 
     [history] = [i for i in response.context["inline_admin_formsets"] if i.formset.model is StatusChange]
     assert (history.has_add_permission, history.has_change_permission, history.has_delete_permission) == (
@@ -171,9 +167,7 @@ def test_a_viewer_cannot_change_a_provider_account_or_an_api_client(objects: dic
         reverse("admin:providers_provideraccount_change", args=[account.pk]),
         {"name": "renamed", "base_url": "https://example.com", "settings": "{}"},
     )
-    client_post = client.post(
-        reverse("admin:invoices_apiclient_change", args=[api_client.pk]), {"is_active": ""}
-    )
+    client_post = client.post(reverse("admin:invoices_apiclient_change", args=[api_client.pk]), {"is_active": ""})
 
     assert (account_post.status_code, client_post.status_code) == (403, 403)
     account.refresh_from_db()

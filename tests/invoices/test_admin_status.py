@@ -80,9 +80,7 @@ def test_the_action_first_shows_a_confirmation_page_listing_the_invoices_and_the
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
-def test_every_allowed_move_is_made_with_its_history_and_a_success_message(
-    from_status: str, to_status: str
-) -> None:
+def test_every_allowed_move_is_made_with_its_history_and_a_success_message(from_status: str, to_status: str) -> None:
     # given
     client, user = logged_in()
     invoice = generic_invoice(from_status)
@@ -104,9 +102,7 @@ def test_every_allowed_move_is_made_with_its_history_and_a_success_message(
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), FORBIDDEN)
-def test_every_forbidden_move_is_refused_with_a_message_naming_both_statuses(
-    from_status: str, to_status: str
-) -> None:
+def test_every_forbidden_move_is_refused_with_a_message_naming_both_statuses(from_status: str, to_status: str) -> None:
     client, _ = logged_in()
     invoice = generic_invoice(from_status)
     history_before = StatusChange.objects.filter(invoice=invoice).count()

@@ -29,9 +29,7 @@ def parse(raw: bytes) -> EmailMessage:
 
 @override_settings(EMAIL_BACKEND=DATABASE_BACKEND)
 def test_the_database_backend_stores_an_invoice_email_whole() -> None:
-    invoice = make_invoice(
-        account=ProviderAccountFactory(kind="generic"), customer_email="ap@customer.example"
-    )
+    invoice = make_invoice(account=ProviderAccountFactory(kind="generic"), customer_email="ap@customer.example")
     queued = invoice_email_request(invoice_id=invoice.pk, actor=Actor.system("test"), door=Door.ADMIN)
 
     sent = invoice_email_send(email_id=queued.pk)

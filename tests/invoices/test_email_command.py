@@ -88,9 +88,7 @@ def test_an_invoice_that_cannot_be_emailed_makes_the_command_exit_1_after_queuei
         (("--ids", "999999"), "No invoice with id 999999"),
     ],
 )
-def test_bad_arguments_exit_2_and_queue_nothing(
-    invoices: dict[str, Any], args: tuple[str, ...], message: str
-) -> None:
+def test_bad_arguments_exit_2_and_queue_nothing(invoices: dict[str, Any], args: tuple[str, ...], message: str) -> None:
     with pytest.raises(CommandError, match=message) as excinfo:
         run(*args)
 

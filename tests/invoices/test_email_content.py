@@ -150,9 +150,7 @@ def test_customer_text_is_escaped_in_html_and_left_alone_in_the_text_body() -> N
     invoice = make_invoice(
         account=ProviderAccountFactory(kind="generic"),
         customer_name="O'Brien & <Sons>",
-        lines=[
-            {"description": "<script>alert(1)</script>", "quantity": Decimal("1"), "unit_price": Decimal("5")}
-        ],
+        lines=[{"description": "<script>alert(1)</script>", "quantity": Decimal("1"), "unit_price": Decimal("5")}],
     )
 
     message = sent_message(invoice)

@@ -96,9 +96,7 @@ def test_an_account_is_added_with_its_credentials_encrypted_and_the_kind_fixed()
 
 @pytest.mark.django_db
 def test_a_required_credential_is_required_on_add() -> None:
-    response = client_for("administrator").post(
-        f"{ADD}?kind=rapyd", account_data(credential_access_key=ACCESS_KEY)
-    )
+    response = client_for("administrator").post(f"{ADD}?kind=rapyd", account_data(credential_access_key=ACCESS_KEY))
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["credential_secret_key"]
@@ -127,9 +125,7 @@ def test_a_blank_credential_keeps_the_stored_value_and_a_new_one_replaces_it() -
 def test_no_admin_page_shows_a_secret_only_that_it_is_set_and_its_last_four() -> None:
     # given an account saved through the admin with known credential values
     client = client_for("administrator")
-    client.post(
-        f"{ADD}?kind=rapyd", account_data(credential_access_key=ACCESS_KEY, credential_secret_key=SECRET_KEY)
-    )
+    client.post(f"{ADD}?kind=rapyd", account_data(credential_access_key=ACCESS_KEY, credential_secret_key=SECRET_KEY))
     account = ProviderAccount.objects.get(name="Rapyd live")
     client.post(change_url(account), account_data(enabled="", credential_secret_key=SECRET_KEY))
 
@@ -183,9 +179,7 @@ def test_viewers_and_operators_see_accounts_without_any_credential_field(role: s
 
     listing = client.get(CHANGELIST)
     page = client.get(change_url(account))
-    post = client.post(
-        change_url(account), account_data(name="renamed", credential_token="stolen-token-00001")
-    )
+    post = client.post(change_url(account), account_data(name="renamed", credential_token="stolen-token-00001"))
 
     assert listing.status_code == 200
     assert account.name in listing.content.decode()
@@ -280,9 +274,7 @@ def test_the_connection_test_reports_success_and_failure_per_account(sandbox_acc
 @pytest.mark.django_db
 def test_the_connection_test_reports_an_unreachable_provider() -> None:
     # nothing listens on the discard port: the connection is refused at once
-    account = ProviderAccountFactory(
-        kind="generic", name="nowhere", base_url="http://127.0.0.1:9/sandbox/generic"
-    )
+    account = ProviderAccountFactory(kind="generic", name="nowhere", base_url="http://127.0.0.1:9/sandbox/generic")
 
     response = run_connection_test(client_for("administrator"), [account])
 

@@ -60,19 +60,13 @@ def test_a_rate_above_one_is_refused() -> None:
 
 def test_the_request_log_is_read_only_newest_first_and_searchable_by_effect() -> None:
     client = administrator()
-    older = SandboxRequest.objects.create(
-        kind="rapyd", method="POST", path="/v1/invoices", effect="created inv_1"
-    )
-    newer = SandboxRequest.objects.create(
-        kind="vtex", method="POST", path="/api/oms", status_code=429, fault="429"
-    )
+    older = SandboxRequest.objects.create(kind="rapyd", method="POST", path="/v1/invoices", effect="created inv_1")
+    newer = SandboxRequest.objects.create(kind="vtex", method="POST", path="/api/oms", status_code=429, fault="429")
 
     listing = client.get(reverse("admin:sandbox_sandboxrequest_changelist"))
     searched = client.get(reverse("admin:sandbox_sandboxrequest_changelist"), {"q": "inv_1"})
     filtered = client.get(reverse("admin:sandbox_sandboxrequest_changelist"), {"fault": "429"})
-    edit = client.post(
-        reverse("admin:sandbox_sandboxrequest_change", args=[older.pk]), {"effect": "rewritten"}
-    )
+    edit = client.post(reverse("admin:sandbox_sandboxrequest_change", args=[older.pk]), {"effect": "rewritten"})
 
     assert [r.pk for r in listing.context["cl"].result_list] == [newer.pk, older.pk]
     assert [r.pk for r in searched.context["cl"].result_list] == [older.pk]
@@ -84,9 +78,7 @@ def test_the_request_log_is_read_only_newest_first_and_searchable_by_effect() ->
 
 def test_sandbox_objects_can_be_viewed_but_not_changed() -> None:
     client = administrator()
-    obj = SandboxObject.objects.create(
-        kind="rapyd", collection="invoices", key="inv_1", data={"status": "draft"}
-    )
+    obj = SandboxObject.objects.create(kind="rapyd", collection="invoices", key="inv_1", data={"status": "draft"})
 
     page = client.get(reverse("admin:sandbox_sandboxobject_change", args=[obj.pk]))
     edit = client.post(reverse("admin:sandbox_sandboxobject_change", args=[obj.pk]), {"key": "other"})

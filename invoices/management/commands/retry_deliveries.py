@@ -26,9 +26,7 @@ class Command(BaseCommand):
     help = "Queue failed and dead deliveries again; they go out in order behind nothing but their own invoice."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--state", nargs="+", action="extend", help="failed and/or dead (default: both)."
-        )
+        parser.add_argument("--state", nargs="+", action="extend", help="failed and/or dead (default: both).")
         parser.add_argument("--provider", nargs="+", action="extend", help="Provider account name(s) or kind(s).")
         parser.add_argument("--error-kind", nargs="+", action="extend", help="temporary, rejected, configuration.")
         parser.add_argument("--ids", nargs="+", action="extend", help="Delivery ids.")

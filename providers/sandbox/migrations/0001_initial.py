@@ -5,82 +5,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SandboxFault',
+            name="SandboxFault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arcadier', 'Arcadier'), ('modulus', 'modulus'), ('generic', 'Generic invoicing API'), ('vtex', 'VTEX'), ('rapyd', 'Rapyd')], max_length=16, unique=True)),
-                ('latency_ms', models.PositiveIntegerField(default=0, help_text='Added to every request.')),
-                ('error_rate', models.FloatField(default=0, help_text='Share answered 500/503 (no effect).', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('throttle_rate', models.FloatField(default=0, help_text='Share answered 429 (no effect).', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('retry_after_s', models.PositiveIntegerField(default=1, help_text='Retry-After sent with 429 and 503.')),
-                ('drop_rate', models.FloatField(default=0, help_text='Share whose connection is dropped.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('timeout_rate', models.FloatField(default=0, help_text='Share applied, then answered after timeout_s (past the client).', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('timeout_s', models.FloatField(default=30, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(600)])),
-                ('malformed_rate', models.FloatField(default=0, help_text='Share applied, then answered with an unreadable body.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('next_faults', models.JSONField(blank=True, default=list, help_text='Faults for the next requests, in order, e.g. ["5xx", "timeout"] (latency, 5xx, 503, 429, drop, timeout, malformed, ok).')),
-                ('down', models.BooleanField(default=False, help_text='Refuse every request with 503, as if the provider were down.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arcadier", "Arcadier"),
+                            ("modulus", "modulus"),
+                            ("generic", "Generic invoicing API"),
+                            ("vtex", "VTEX"),
+                            ("rapyd", "Rapyd"),
+                        ],
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("latency_ms", models.PositiveIntegerField(default=0, help_text="Added to every request.")),
+                (
+                    "error_rate",
+                    models.FloatField(
+                        default=0,
+                        help_text="Share answered 500/503 (no effect).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                (
+                    "throttle_rate",
+                    models.FloatField(
+                        default=0,
+                        help_text="Share answered 429 (no effect).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                (
+                    "retry_after_s",
+                    models.PositiveIntegerField(default=1, help_text="Retry-After sent with 429 and 503."),
+                ),
+                (
+                    "drop_rate",
+                    models.FloatField(
+                        default=0,
+                        help_text="Share whose connection is dropped.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                (
+                    "timeout_rate",
+                    models.FloatField(
+                        default=0,
+                        help_text="Share applied, then answered after timeout_s (past the client).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                (
+                    "timeout_s",
+                    models.FloatField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(600),
+                        ],
+                    ),
+                ),
+                (
+                    "malformed_rate",
+                    models.FloatField(
+                        default=0,
+                        help_text="Share applied, then answered with an unreadable body.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                (
+                    "next_faults",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Faults for the next requests, in order, e.g. ["5xx", "timeout"] (latency, 5xx, 503, 429, drop, timeout, malformed, ok).',
+                    ),
+                ),
+                (
+                    "down",
+                    models.BooleanField(
+                        default=False, help_text="Refuse every request with 503, as if the provider were down."
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sandbox fault setting',
+                "verbose_name": "sandbox fault setting",
             },
         ),
         migrations.CreateModel(
-            name='SandboxRequest',
+            name="SandboxRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arcadier', 'Arcadier'), ('modulus', 'modulus'), ('generic', 'Generic invoicing API'), ('vtex', 'VTEX'), ('rapyd', 'Rapyd')], db_index=True, max_length=16)),
-                ('method', models.CharField(max_length=8)),
-                ('path', models.CharField(max_length=500)),
-                ('headers', models.JSONField(default=dict)),
-                ('body', models.TextField(blank=True, default='')),
-                ('status_code', models.PositiveSmallIntegerField(null=True)),
-                ('response_body', models.TextField(blank=True, default='')),
-                ('effect', models.CharField(blank=True, db_index=True, default='', max_length=300)),
-                ('idempotency_key', models.CharField(blank=True, default='', max_length=200)),
-                ('fault', models.CharField(blank=True, default='', max_length=16)),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arcadier", "Arcadier"),
+                            ("modulus", "modulus"),
+                            ("generic", "Generic invoicing API"),
+                            ("vtex", "VTEX"),
+                            ("rapyd", "Rapyd"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("method", models.CharField(max_length=8)),
+                ("path", models.CharField(max_length=500)),
+                ("headers", models.JSONField(default=dict)),
+                ("body", models.TextField(blank=True, default="")),
+                ("status_code", models.PositiveSmallIntegerField(null=True)),
+                ("response_body", models.TextField(blank=True, default="")),
+                ("effect", models.CharField(blank=True, db_index=True, default="", max_length=300)),
+                ("idempotency_key", models.CharField(blank=True, default="", max_length=200)),
+                ("fault", models.CharField(blank=True, default="", max_length=16)),
+                ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='SandboxIdempotency',
+            name="SandboxIdempotency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arcadier', 'Arcadier'), ('modulus', 'modulus'), ('generic', 'Generic invoicing API'), ('vtex', 'VTEX'), ('rapyd', 'Rapyd')], max_length=16)),
-                ('key', models.CharField(max_length=200)),
-                ('fingerprint', models.CharField(help_text='Method and path the key was first used with.', max_length=64)),
-                ('status_code', models.PositiveSmallIntegerField()),
-                ('response_body', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arcadier", "Arcadier"),
+                            ("modulus", "modulus"),
+                            ("generic", "Generic invoicing API"),
+                            ("vtex", "VTEX"),
+                            ("rapyd", "Rapyd"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="Method and path the key was first used with.", max_length=64),
+                ),
+                ("status_code", models.PositiveSmallIntegerField()),
+                ("response_body", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'key'), name='sandbox_idempotency_unique')],
+                "constraints": [models.UniqueConstraint(fields=("kind", "key"), name="sandbox_idempotency_unique")],
             },
         ),
         migrations.CreateModel(
-            name='SandboxObject',
+            name="SandboxObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arcadier', 'Arcadier'), ('modulus', 'modulus'), ('generic', 'Generic invoicing API'), ('vtex', 'VTEX'), ('rapyd', 'Rapyd')], max_length=16)),
-                ('collection', models.CharField(max_length=32)),
-                ('key', models.CharField(max_length=200)),
-                ('data', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arcadier", "Arcadier"),
+                            ("modulus", "modulus"),
+                            ("generic", "Generic invoicing API"),
+                            ("vtex", "VTEX"),
+                            ("rapyd", "Rapyd"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("collection", models.CharField(max_length=32)),
+                ("key", models.CharField(max_length=200)),
+                ("data", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ('kind', 'collection', 'key'),
-                'constraints': [models.UniqueConstraint(fields=('kind', 'collection', 'key'), name='sandbox_object_unique')],
+                "ordering": ("kind", "collection", "key"),
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "collection", "key"), name="sandbox_object_unique")
+                ],
             },
         ),
     ]

@@ -49,9 +49,7 @@ def test_the_token_endpoint_answers_like_arcadier(account: ProviderAccount) -> N
         (token_form(scope="merchant"), "invalid_scope"),
     ],
 )
-def test_the_token_endpoint_refuses_oauth_style(
-    account: ProviderAccount, form: dict[str, str], error: str
-) -> None:
+def test_the_token_endpoint_refuses_oauth_style(account: ProviderAccount, form: dict[str, str], error: str) -> None:
     response = requests.post(f"{account.base_url}/token", data=form, timeout=5)
 
     assert response.status_code == 400
@@ -65,9 +63,7 @@ def test_the_token_endpoint_reads_only_a_form_body(account: ProviderAccount) -> 
 
 
 def test_wrong_credentials_are_a_configuration_error(sandbox_account: Any) -> None:
-    account = sandbox_account(
-        "arcadier", credentials={"client_id": "nobody", "client_secret": "wrong-secret"}
-    )
+    account = sandbox_account("arcadier", credentials={"client_id": "nobody", "client_secret": "wrong-secret"})
     adapter = adapter_for(account)
 
     with pytest.raises(ConfigurationError) as excinfo:
@@ -84,9 +80,7 @@ def test_wrong_credentials_are_a_configuration_error(sandbox_account: Any) -> No
 def test_calls_without_a_live_bearer_are_refused(account: ProviderAccount, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
 
-    response = requests.get(
-        f"{account.base_url}/api/v2/admins/{admin_id()}/transactions/AR-1", headers=headers
-    )
+    response = requests.get(f"{account.base_url}/api/v2/admins/{admin_id()}/transactions/AR-1", headers=headers)
 
     assert response.status_code == 401
     assert response.json()["Message"] == DENIED
@@ -105,9 +99,7 @@ def test_an_expired_token_is_refused(account: ProviderAccount) -> None:
     assert (response.status_code, response.json()["Message"]) == (401, DENIED)
 
 
-def test_one_token_serves_every_call_until_it_nears_expiry(
-    account: ProviderAccount, adapter: ProviderAdapter
-) -> None:
+def test_one_token_serves_every_call_until_it_nears_expiry(account: ProviderAccount, adapter: ProviderAdapter) -> None:
     invoice = checked_out(account)
     data = invoice_data(invoice)
 
@@ -153,9 +145,7 @@ def test_a_token_arcadier_no_longer_accepts_is_renewed_once_on_a_401(
     assert dead not in cached.value
 
 
-def test_a_token_for_another_admin_is_a_configuration_error(
-    account: ProviderAccount, adapter: ProviderAdapter
-) -> None:
+def test_a_token_for_another_admin_is_a_configuration_error(account: ProviderAccount, adapter: ProviderAdapter) -> None:
     invoice = checked_out(account)
     other_admin = guid()
     adapter.tokens.put(f"{other_admin}|{issue_token()['access_token']}", 3600)

@@ -51,9 +51,7 @@ def test_a_fault_on_the_invoice_email_maps_to_a_temporary_error(fast: Any, fault
 def test_a_fault_on_the_token_request_maps_to_a_temporary_error(fast: Any, fault: str) -> None:
     invoice = checked_out(fast)
 
-    error = assert_fault_maps(
-        "arcadier", fault, lambda: adapter_for(fast).push(invoice_data(invoice), push("open"))
-    )
+    error = assert_fault_maps("arcadier", fault, lambda: adapter_for(fast).push(invoice_data(invoice), push("open")))
 
     assert [e.url.rsplit("/", 1)[-1] for e in error.exchanges] == ["token"]
     assert [method for method, _, _ in calls()] == ["POST"]

@@ -69,9 +69,7 @@ def test_a_paid_push_comes_back_with_the_amounts_and_payment_date(
         assert dt.datetime.fromisoformat(order["paid_at"]) >= before
 
 
-def test_pushing_the_same_status_twice_applies_it_once(
-    account: ProviderAccount, adapter: ProviderAdapter
-) -> None:
+def test_pushing_the_same_status_twice_applies_it_once(account: ProviderAccount, adapter: ProviderAdapter) -> None:
     invoice = checked_out(account, status="paid", orders=1)
     data = invoice_data(invoice)
 
@@ -95,9 +93,7 @@ def test_a_later_status_replaces_the_earlier_one(account: ProviderAccount, adapt
     assert effects("arcadier")[-1].endswith("PaymentStatus Paid -> Refunded")
 
 
-def test_the_remote_state_is_read_back_with_every_order(
-    account: ProviderAccount, adapter: ProviderAdapter
-) -> None:
+def test_the_remote_state_is_read_back_with_every_order(account: ProviderAccount, adapter: ProviderAdapter) -> None:
     invoice = checked_out(account, status="paid")
     adapter.push(invoice_data(invoice), push("paid"))
 
@@ -146,9 +142,7 @@ def test_the_invoice_email_is_sent_by_arcadier(account: ProviderAccount, adapter
     assert calls()[-1] == ("POST", "/api/v2/emails", 200)
 
 
-def test_an_invoice_without_a_remote_number_uses_our_number(
-    account: ProviderAccount, adapter: ProviderAdapter
-) -> None:
+def test_an_invoice_without_a_remote_number_uses_our_number(account: ProviderAccount, adapter: ProviderAdapter) -> None:
     invoice = checked_out(account, remote_number="", seed=False)
     data = invoice_data(invoice)
     seed_transaction(

@@ -179,9 +179,7 @@ def test_a_payments_answer_maps_back_to_our_fields() -> None:
 
 
 def test_a_payments_answer_without_order_statuses_is_read_from_the_payment_status() -> None:
-    answer = [
-        {"InvoiceNo": "AR-1", "Order": {"ID": guid()}, "Status": "Waiting For Payment", "DateTimePaid": 0}
-    ]
+    answer = [{"InvoiceNo": "AR-1", "Order": {"ID": guid()}, "Status": "Waiting For Payment", "DateTimePaid": 0}]
     state = payloads.read_payments(answer, "AR-1")
     assert state.status == "open"
     assert state.orders[0].payment_status == "Waiting for Payment"
@@ -209,9 +207,7 @@ def test_a_transaction_of_another_shape_is_unreadable(answer: object) -> None:
         payloads.read_transaction(answer)
 
 
-@pytest.mark.parametrize(
-    "answer", [{"InvoiceNo": "AR-1"}, [1], [{"Order": "x"}], [{"Order": {}, "Total": "1"}]]
-)
+@pytest.mark.parametrize("answer", [{"InvoiceNo": "AR-1"}, [1], [{"Order": "x"}], [{"Order": {}, "Total": "1"}]])
 def test_a_payments_answer_of_another_shape_is_unreadable(answer: object) -> None:
     with pytest.raises(payloads.UnreadableAnswer):
         payloads.read_payments(answer, "AR-1")
@@ -237,9 +233,7 @@ def test_a_token_answer_gives_the_token_its_admin_and_lifetime() -> None:
     assert "refresh-0001" not in repr(token)
 
 
-@pytest.mark.parametrize(
-    "answer", [{"access_token": "t"}, {"UserId": "u"}, {"access_token": 1, "UserId": "u"}, ["t"]]
-)
+@pytest.mark.parametrize("answer", [{"access_token": "t"}, {"UserId": "u"}, {"access_token": 1, "UserId": "u"}, ["t"]])
 def test_a_token_answer_without_token_or_admin_is_unreadable(answer: object) -> None:
     with pytest.raises(payloads.UnreadableAnswer):
         payloads.read_token(answer)

@@ -47,19 +47,14 @@ def test_an_order_that_is_not_part_of_the_invoice_is_rejected(
 ) -> None:
     # given Arcadier knows the invoice with another order than ours
     invoice = checked_out(account, seed=False)
-    seed_transaction(
-        invoice.remote_number, orders=[{"order_id": guid(), "payee_id": guid(), "payer_id": guid()}]
-    )
+    seed_transaction(invoice.remote_number, orders=[{"order_id": guid(), "payee_id": guid(), "payer_id": guid()}])
 
     with pytest.raises(RejectedError) as excinfo:
         adapter.push(invoice_data(invoice), push("open"))
 
     assert excinfo.value.status_code == 400
     assert excinfo.value.provider_code == "ORDER_NOT_IN_INVOICE"
-    assert (
-        f"order {invoice.order_ids[0]} is not part of invoice {invoice.remote_number}"
-        in excinfo.value.message
-    )
+    assert f"order {invoice.order_ids[0]} is not part of invoice {invoice.remote_number}" in excinfo.value.message
     assert effects("arcadier") == ["admin token issued"]
 
 
@@ -138,9 +133,7 @@ def test_a_payment_arcadier_cannot_read_is_refused_whole(
     good = an_order_payment(invoice.remote_number, order_id)
     bad = an_order_payment(invoice.remote_number, order_id, **payment)
 
-    response = raw(
-        account, "PUT", f"/api/v2/admins/{admin_id()}/invoices/{invoice.remote_number}", [good, bad]
-    )
+    response = raw(account, "PUT", f"/api/v2/admins/{admin_id()}/invoices/{invoice.remote_number}", [good, bad])
 
     assert response.status_code == 400
     assert response.json()["Code"] == code

@@ -61,12 +61,8 @@ def test_a_draft_may_still_change_its_currency_orders_and_number() -> None:
 
 
 @pytest.mark.parametrize("status", ["paid", "refunded", "void"])
-@pytest.mark.parametrize(
-    ("field", "named"), [("orders", "its orders"), ("remote_number", "its invoice number")]
-)
-def test_orders_and_number_cannot_change_once_payments_are_settled(
-    status: str, field: str, named: str
-) -> None:
+@pytest.mark.parametrize(("field", "named"), [("orders", "its orders"), ("remote_number", "its invoice number")])
+def test_orders_and_number_cannot_change_once_payments_are_settled(status: str, field: str, named: str) -> None:
     with pytest.raises(ProviderRuleError, match=f"settled the payments of this invoice: {named} cannot"):
         ArcadierAdapter.check_edit(an_invoice(status=status), {field})
 
@@ -82,9 +78,7 @@ def test_the_transition_service_refuses_uncollectible_for_an_arcadier_invoice() 
     invoice = make_invoice(account=account, status="open", orders=orders)
 
     with pytest.raises(IllegalTransition, match="Arcadier has no uncollectible state"):
-        invoice_transition(
-            invoice_id=invoice.pk, to_status="uncollectible", actor=Actor.system("t"), door=Door.ADMIN
-        )
+        invoice_transition(invoice_id=invoice.pk, to_status="uncollectible", actor=Actor.system("t"), door=Door.ADMIN)
 
     invoice.refresh_from_db()
     assert invoice.status == "open"

@@ -24,9 +24,7 @@ def logged(rows: list[Any]) -> str:
     )
 
 
-def test_no_secret_leaks_from_any_operation(
-    account: ProviderAccount, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_no_secret_leaks_from_any_operation(account: ProviderAccount, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     invoice = checked_out(account)
     adapter = adapter_for(account)
@@ -74,9 +72,7 @@ def test_no_secret_leaks_from_a_refused_login(sandbox_account: Any, caplog: pyte
         assert not any(secret in text for text in texts)
 
 
-def test_no_secret_leaks_from_an_error_answer(
-    account: ProviderAccount, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_no_secret_leaks_from_an_error_answer(account: ProviderAccount, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     invoice = checked_out(account, seed=False)
     adapter = adapter_for(account)

@@ -31,9 +31,7 @@ def admin_token(account: ProviderAccount) -> str:
 @pytest.mark.parametrize("method", ["PUT", "POST"])
 def test_the_seed_example_is_accepted_unchanged(account: ProviderAccount, method: str) -> None:
     # given the checked-out invoice the example names (its zero GUIDs are one order, payee and payer)
-    seed_transaction(
-        "000000000000", orders=[{"order_id": ZERO, "payee_id": ZERO, "payer_id": ZERO, "total": "10"}]
-    )
+    seed_transaction("000000000000", orders=[{"order_id": ZERO, "payee_id": ZERO, "payer_id": ZERO, "total": "10"}])
     body = json.dumps(seed_payments())
 
     # when
@@ -57,15 +55,12 @@ def test_the_adapter_sends_the_seed_example_for_an_equivalent_invoice(sandbox_ac
     # given an invoice with the example's two orders, each with its own GUIDs
     account = sandbox_account("arcadier")
     specs = [
-        {"order_id": guid(), "payee_ref": guid(), "payer_ref": guid(), "gateway": {"Code": "string"}}
-        for _ in "ab"
+        {"order_id": guid(), "payee_ref": guid(), "payer_ref": guid(), "gateway": {"Code": "string"}} for _ in "ab"
     ]
     invoice = make_invoice(account=account, status="open", orders=specs, remote_number="000000000000")
     seed_transaction(
         "000000000000",
-        orders=[
-            {"order_id": s["order_id"], "payee_id": s["payee_ref"], "payer_id": s["payer_ref"]} for s in specs
-        ],
+        orders=[{"order_id": s["order_id"], "payee_id": s["payee_ref"], "payer_id": s["payer_ref"]} for s in specs],
     )
     expected = seed_payments()
     for item, spec in zip(expected, specs, strict=True):

@@ -85,9 +85,7 @@ def test_no_auth_is_refused_by_an_api_that_wants_credentials(generic_account: An
     assert "Authorization" not in SandboxRequest.objects.get(kind="generic").headers
 
 
-def test_no_auth_works_with_an_api_that_asks_for_none_as_the_seed_says(
-    generic_account: Any, monkeypatch: Any
-) -> None:
+def test_no_auth_works_with_an_api_that_asks_for_none_as_the_seed_says(generic_account: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(sandbox, "ACCEPTED_AUTH", ("none",))
     account = generic_account(settings={"auth_scheme": "none"}, credentials={})
 

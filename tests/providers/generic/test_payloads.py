@@ -97,10 +97,7 @@ def test_amounts_are_exact_json_numbers_and_quantities_whole_numbers() -> None:
 
     text = dumps_compact(body)
 
-    assert (
-        '"products":[{"productId":"0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b","quantity":3,"unitPrice":10.1}]'
-        in text
-    )
+    assert '"products":[{"productId":"0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b","quantity":3,"unitPrice":10.1}]' in text
     assert '"discount":{"discountType":2,"discountValue":1.50}' in text
 
 
@@ -169,13 +166,7 @@ def test_absent_enums_are_sent_as_the_servers_own_defaults() -> None:
 
     assert body["billingCycle"] == 0
     assert body["recuringInvoice"] is False
-    assert (
-        body["paymentMethods"]
-        == body["notification"]
-        == body["beforeDueDates"]
-        == body["afterDueDates"]
-        == []
-    )
+    assert body["paymentMethods"] == body["notification"] == body["beforeDueDates"] == body["afterDueDates"] == []
     assert body["onDueDate"] is False
 
 

@@ -144,9 +144,7 @@ def test_an_edit_of_an_invoice_modulus_holds_sends_nothing(modulus_account: Any)
 
 
 @pytest.mark.parametrize("status", ["paid", "uncollectible", "refunded"])
-def test_statuses_modulus_has_no_word_for_are_refused_before_sending(
-    modulus_account: Any, status: str
-) -> None:
+def test_statuses_modulus_has_no_word_for_are_refused_before_sending(modulus_account: Any, status: str) -> None:
     account = modulus_account()
     invoice = held_invoice(account)
     change = Change(Operation.PUSH, "idem", to_status=status, from_status="open")

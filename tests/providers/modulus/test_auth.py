@@ -109,9 +109,7 @@ def test_a_token_modulus_ended_early_is_renewed_once_and_the_call_resent(modulus
     assert [e.status_code for e in result.exchanges] == [401, 200, 200]
 
 
-def test_an_expired_token_is_answered_401_with_modulus_envelope(
-    sandbox_url: str, transactional_db: None
-) -> None:
+def test_an_expired_token_is_answered_401_with_modulus_envelope(sandbox_url: str, transactional_db: None) -> None:
     from .conftest import raw_invoice_call, raw_token
 
     token = raw_token(sandbox_url)
@@ -128,9 +126,7 @@ def test_an_expired_token_is_answered_401_with_modulus_envelope(
     }
 
 
-def test_a_token_modulus_keeps_refusing_is_a_configuration_error(
-    modulus_account: Any, monkeypatch: Any
-) -> None:
+def test_a_token_modulus_keeps_refusing_is_a_configuration_error(modulus_account: Any, monkeypatch: Any) -> None:
     account = modulus_account()
     invoice = held(account)
     # a sandbox that issues tokens and then never accepts them

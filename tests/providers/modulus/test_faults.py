@@ -23,9 +23,7 @@ def test_a_status_update_maps_each_fault_to_its_error_class(modulus_account: Any
     # given a token already cached, so that the fault hits the invoice call itself
     account = modulus_account(read_timeout=1)
     sandbox.seed_invoice(35, "INV_35")
-    invoice = invoice_data(
-        make_invoice(account=account, status="open", remote_id="35", remote_number="INV_35")
-    )
+    invoice = invoice_data(make_invoice(account=account, status="open", remote_id="35", remote_number="INV_35"))
     adapter_for(account).test_connection()
 
     # when / then

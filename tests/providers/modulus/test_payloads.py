@@ -140,9 +140,7 @@ def test_a_create_body_carries_customer_dates_setup_ids_status_and_items() -> No
         "status": "STATUS_SENT",
         "payment_term_id": 2,
         "reference": "INV-000001",
-        "items": [
-            {"item_code": "SKU-1", "unit_id": 1, "quantity": Decimal("2"), "unit_price": Decimal("10")}
-        ],
+        "items": [{"item_code": "SKU-1", "unit_id": 1, "quantity": Decimal("2"), "unit_price": Decimal("10")}],
     }
 
 

@@ -53,9 +53,7 @@ def test_moves_to_a_status_modulus_has_no_word_for_are_refused(from_status: str,
     assert str(error).startswith(f"Cannot change an invoice from {label(from_status)} to {label(to_status)}")
 
 
-@pytest.mark.parametrize(
-    ("from_status", "to_status"), [("draft", "open"), ("draft", "void"), ("open", "void")]
-)
+@pytest.mark.parametrize(("from_status", "to_status"), [("draft", "open"), ("draft", "void"), ("open", "void")])
 def test_sending_and_voiding_are_allowed(from_status: str, to_status: str) -> None:
     ModulusAdapter.check_transition(invoice(from_status), to_status)
 
@@ -76,9 +74,7 @@ def test_an_unreadable_void_date_is_refused() -> None:
         ModulusAdapter.check_transition(invoice(provider_fields={"void_date": "soon"}), "void")
 
 
-@pytest.mark.parametrize(
-    "field", ["lines", "currency", "customer_name", "issue_date", "due_date", "discount"]
-)
+@pytest.mark.parametrize("field", ["lines", "currency", "customer_name", "issue_date", "due_date", "discount"])
 def test_fields_modulus_holds_cannot_be_edited_once_it_has_the_invoice(field: str) -> None:
     with pytest.raises(ProviderRuleError, match=f"modulus cannot change {field} .*updates only the status"):
         ModulusAdapter.check_edit(invoice(remote_id="35"), {field, "metadata"})
@@ -103,9 +99,7 @@ def test_the_service_refuses_marking_a_modulus_invoice_paid_and_records_nothing(
     record = make_invoice(account=account, status="open")
 
     with pytest.raises(IllegalTransition, match="modulus accepts only STATUS_SENT and STATUS_VOID"):
-        invoice_transition(
-            invoice_id=record.pk, to_status="paid", actor=Actor.system("test"), door=Door.COMMAND
-        )
+        invoice_transition(invoice_id=record.pk, to_status="paid", actor=Actor.system("test"), door=Door.COMMAND)
 
     record.refresh_from_db()
     assert record.status == "open"
@@ -118,6 +112,4 @@ def test_the_service_refuses_changing_the_lines_of_an_invoice_modulus_holds() ->
     record = make_invoice(account=account, status="open", remote_id="35")
 
     with pytest.raises(ProviderRuleError):
-        invoice_update(
-            invoice_id=record.pk, actor=Actor.system("test"), door=Door.COMMAND, customer_name="Bob"
-        )
+        invoice_update(invoice_id=record.pk, actor=Actor.system("test"), door=Door.COMMAND, customer_name="Bob")

@@ -75,9 +75,7 @@ def test_a_create_missing_what_modulus_requires_is_refused_with_its_error_code(
     assert invoice_effects() == []
 
 
-def test_a_valid_create_is_answered_with_the_new_id_and_number(
-    sandbox_url: str, transactional_db: None
-) -> None:
+def test_a_valid_create_is_answered_with_the_new_id_and_number(sandbox_url: str, transactional_db: None) -> None:
     sandbox.seed_invoice(1500, "INV_OLD")
 
     response = raw_invoice_call(sandbox_url, "POST", CREATE, raw_token(sandbox_url))

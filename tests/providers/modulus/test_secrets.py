@@ -24,9 +24,7 @@ def sandbox_log_text() -> str:
     return repr(list(SandboxRequest.objects.values("path", "headers", "body", "response_body")))
 
 
-def test_no_secret_or_token_is_left_anywhere_after_create_update_and_renewal(
-    modulus_account: Any, caplog: Any
-) -> None:
+def test_no_secret_or_token_is_left_anywhere_after_create_update_and_renewal(modulus_account: Any, caplog: Any) -> None:
     # given
     account = modulus_account()
     sandbox.seed_invoice(35, "INV_35")

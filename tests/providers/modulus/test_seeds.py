@@ -55,9 +55,7 @@ def test_both_examples_are_answered_as_documented_on_the_day_they_were_written(
     assert {k: v for k, v in response.json().items() if k in example["response"]} == example["response"]
 
 
-def test_example_2_is_accepted_once_its_void_date_has_passed(
-    sandbox_url: str, transactional_db: None
-) -> None:
+def test_example_2_is_accepted_once_its_void_date_has_passed(sandbox_url: str, transactional_db: None) -> None:
     example = seed_example(2)
     seed_invoice_35()
 
@@ -95,9 +93,7 @@ def adapters_body(example_number: int, modulus_account: Any, to_status: str) -> 
         provider_fields={"void_date": example["void_date"]},
     )
     change = Change(Operation.PUSH, "idem", to_status=to_status, from_status="open")
-    [request] = [
-        r for r in adapter_for(account).preview(invoice_data(invoice), change) if r.method == "PATCH"
-    ]
+    [request] = [r for r in adapter_for(account).preview(invoice_data(invoice), change) if r.method == "PATCH"]
     return dict(loads_decimal(request.body))
 
 

@@ -33,9 +33,7 @@ def independent_signature(
     return base64.b64encode(hex_digest.encode("ascii")).decode("ascii")
 
 
-def push_change(
-    to_status: str | None = None, from_status: str | None = None, key: str | None = None
-) -> Change:
+def push_change(to_status: str | None = None, from_status: str | None = None, key: str | None = None) -> Change:
     return Change(
         operation=Operation.PUSH,
         idempotency_key=key or f"chg-{uuid.uuid4().hex}",

@@ -27,9 +27,7 @@ LINES = [
 ]
 
 
-def test_a_new_draft_is_created_at_rapyd_and_its_id_returned(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_new_draft_is_created_at_rapyd_and_its_id_returned(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     # given a draft Rapyd has not seen
     data = rapyd_invoice(lines=LINES, description="November", metadata={"order": "A-1"})
 
@@ -171,9 +169,7 @@ def test_the_seed_example_is_what_the_adapter_sends_for_an_equivalent_invoice(
     assert result.exchanges[0].status_code == 200
 
 
-def test_a_draft_that_never_reached_rapyd_is_voided_without_a_call(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_draft_that_never_reached_rapyd_is_voided_without_a_call(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     data = rapyd_invoice(status="void")
 
     result = adapter.push(data, push_change("void", "draft"))
@@ -196,9 +192,7 @@ def test_the_remote_invoice_is_read_back(adapter: RapydAdapter, rapyd_invoice: B
     assert [e.method for e in state.exchanges] == ["GET"]
 
 
-def test_a_deleted_or_unknown_invoice_reads_back_as_missing(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_deleted_or_unknown_invoice_reads_back_as_missing(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     held = emulator.seed_invoice(status="deleted")
 
     gone = adapter.fetch_remote(rapyd_invoice(remote_id=held["id"]))
@@ -210,9 +204,7 @@ def test_a_deleted_or_unknown_invoice_reads_back_as_missing(
     assert never.exchanges == ()
 
 
-def test_a_read_is_retried_once_after_a_dropped_connection(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_read_is_retried_once_after_a_dropped_connection(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     held = emulator.seed_invoice()
     script_faults("rapyd", ["drop"])
 

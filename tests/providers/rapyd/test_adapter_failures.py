@@ -90,9 +90,7 @@ def test_each_documented_refusal_is_a_rejection_with_rapyds_message_and_code(
     assert effects("rapyd") == []
 
 
-def test_an_unknown_remote_id_is_rejected_with_rapyds_not_found(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_an_unknown_remote_id_is_rejected_with_rapyds_not_found(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     data = rapyd_invoice(status="open", remote_id="invoice_00000000000000000000000000000000")
 
     with pytest.raises(RejectedError) as excinfo:
@@ -101,9 +99,7 @@ def test_an_unknown_remote_id_is_rejected_with_rapyds_not_found(
     assert (excinfo.value.status_code, excinfo.value.provider_code) == (404, "ERROR_GET_INVOICE")
 
 
-def test_a_statement_descriptor_over_22_characters_is_rejected(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_statement_descriptor_over_22_characters_is_rejected(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     remote = emulator.seed_invoice()
     data = rapyd_invoice(remote_id=remote["id"], provider_fields={"statement_descriptor": "x" * 23})
 
@@ -114,9 +110,7 @@ def test_a_statement_descriptor_over_22_characters_is_rejected(
     assert "22" in excinfo.value.message
 
 
-def test_a_create_without_a_customer_is_rejected_by_rapyd(
-    adapter: RapydAdapter, rapyd_invoice: Build
-) -> None:
+def test_a_create_without_a_customer_is_rejected_by_rapyd(adapter: RapydAdapter, rapyd_invoice: Build) -> None:
     with pytest.raises(RejectedError) as excinfo:
         adapter.push(rapyd_invoice(customer_ref=""), push_change())
 

@@ -86,9 +86,7 @@ def test_lines_with_several_tax_rates_cannot_be_said_in_rapyds_terms() -> None:
 
 
 def test_the_update_body_holds_only_the_fields_the_invoice_sets() -> None:
-    data = invoice(
-        lines=(), due_date=None, provider_fields={"days_until_due": 40, "statement_descriptor": "ACME*NOV"}
-    )
+    data = invoice(lines=(), due_date=None, provider_fields={"days_until_due": 40, "statement_descriptor": "ACME*NOV"})
 
     assert payloads.update_body(data) == {"days_until_due": 40, "statement_descriptor": "ACME*NOV"}
 

@@ -38,9 +38,7 @@ def test_every_move_of_rapyds_state_machine_is_allowed(from_status: str, to_stat
     RapydAdapter.check_transition(invoice(status=from_status, remote_id="invoice_1"), to_status)
 
 
-@pytest.mark.parametrize(
-    ("from_status", "to_status"), [("paid", "void"), ("void", "open"), ("draft", "paid")]
-)
+@pytest.mark.parametrize(("from_status", "to_status"), [("paid", "void"), ("void", "open"), ("draft", "paid")])
 def test_moves_outside_rapyds_state_machine_are_refused(from_status: str, to_status: str) -> None:
     with pytest.raises(IllegalTransition, match="Rapyd's invoice state machine"):
         RapydAdapter.check_transition(invoice(status=from_status, remote_id="invoice_1"), to_status)
@@ -77,9 +75,7 @@ def test_provider_visible_edits_are_refused_unless_draft(status: str, field: str
 
 
 def test_local_only_edits_are_allowed_in_any_status() -> None:
-    RapydAdapter.check_edit(
-        invoice(status="paid", remote_id="invoice_1"), {"customer_name", "tracking_number"}
-    )
+    RapydAdapter.check_edit(invoice(status="paid", remote_id="invoice_1"), {"customer_name", "tracking_number"})
 
 
 def test_a_draft_at_rapyd_takes_field_updates_but_not_new_lines_or_currency() -> None:

@@ -122,9 +122,7 @@ def test_the_access_key_spelled_with_a_dash_is_not_taken_for_rapyds_header(raw: 
     assert_unauthenticated(response)
 
 
-def test_more_requests_than_the_rate_limit_are_answered_429(
-    raw: Raw, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_more_requests_than_the_rate_limit_are_answered_429(raw: Raw, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emulator, "RATE_LIMIT_PER_MINUTE", 2)
 
     answers = [raw("GET", "/v1/invoices") for _ in range(3)]
@@ -142,8 +140,7 @@ def test_the_sandbox_log_keeps_no_credential(raw: Raw) -> None:
     raw("GET", "/v1/invoices", credentials={**credentials, "secret_key": "rsk_wrong-secret-value"})
 
     logged = " ".join(
-        f"{r.path} {r.headers} {r.body} {r.response_body}"
-        for r in SandboxRequest.objects.filter(kind="rapyd")
+        f"{r.path} {r.headers} {r.body} {r.response_body}" for r in SandboxRequest.objects.filter(kind="rapyd")
     )
     assert SandboxRequest.objects.filter(kind="rapyd").count() == 2
     for secret in (*credentials.values(), "rsk_wrong-secret-value"):

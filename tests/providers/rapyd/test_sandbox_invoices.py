@@ -182,9 +182,7 @@ def test_an_unknown_invoice_is_a_404_in_rapyds_envelope(raw: Raw) -> None:
         ("uncollectible", "void", "void"),
     ],
 )
-def test_each_move_of_rapyds_state_machine_is_applied_once(
-    raw: Raw, start: str, action: str, end: str
-) -> None:
+def test_each_move_of_rapyds_state_machine_is_applied_once(raw: Raw, start: str, action: str, end: str) -> None:
     invoice = emulator.seed_invoice(status=start)
 
     response = raw("POST", f"/v1/invoices/{invoice['id']}/{action}")

@@ -43,9 +43,7 @@ def test_no_credential_or_signature_appears_in_exchanges_errors_the_sandbox_log_
     exchanges += adapter.fetch_remote(held).exchanges
     for call in (
         lambda: refused.test_connection(),
-        lambda: adapter.push(
-            rapyd_invoice(remote_id=emulator.seed_invoice(status="open")["id"]), push_change()
-        ),
+        lambda: adapter.push(rapyd_invoice(remote_id=emulator.seed_invoice(status="open")["id"]), push_change()),
     ):
         with pytest.raises(ProviderError) as excinfo:
             call()
@@ -63,9 +61,7 @@ def test_no_credential_or_signature_appears_in_exchanges_errors_the_sandbox_log_
         for r in SandboxRequest.objects.filter(kind="rapyd")
     ]
     raised = [f"{e} {e.message}" for e in errors]
-    previews = [
-        json.dumps(p.__dict__, ensure_ascii=False) for p in adapter.preview(rapyd_invoice(), push_change())
-    ]
+    previews = [json.dumps(p.__dict__, ensure_ascii=False) for p in adapter.preview(rapyd_invoice(), push_change())]
     assert any(r.name == "providers.http" for r in caplog.records), "the HTTP client's log was captured"
     for text in [*stored, *logged, *raised, *previews, caplog.text]:
         for secret in secrets:

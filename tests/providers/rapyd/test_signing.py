@@ -32,9 +32,7 @@ def test_the_request_signature_matches_one_computed_with_hmac_directly() -> None
     # then
     assert signature == expected
     # and the same vector computed outside Python (openssl dgst -sha256 -hmac … | base64)
-    assert signature == (
-        "ODVlMzkzODM1NTVmYjljZTM1NzNiN2Q3MTQ4N2RmY2I4OGIyODhkYTU3MGE5YWZiYjY2Y2IyNzIxYTI3MDA5Yw=="
-    )
+    assert signature == ("ODVlMzkzODM1NTVmYjljZTM1NzNiN2Q3MTQ4N2RmY2I4OGIyODhkYTU3MGE5YWZiYjY2Y2IyNzIxYTI3MDA5Yw==")
 
 
 def test_the_signature_is_base64_of_the_hex_digest_not_of_the_raw_digest() -> None:

@@ -46,9 +46,7 @@ def test_every_move_of_our_lifecycle_has_a_rapyd_call_except_refunds() -> None:
         ("open", "uncollectible", "POST", "/mark_uncollectible"),
     ],
 )
-def test_each_move_uses_rapyds_own_endpoint(
-    from_status: str, to_status: str, method: str, suffix: str
-) -> None:
+def test_each_move_uses_rapyds_own_endpoint(from_status: str, to_status: str, method: str, suffix: str) -> None:
     move = status.move_for(from_status, to_status)
 
     assert move is not None

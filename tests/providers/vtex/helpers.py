@@ -36,9 +36,7 @@ def vtex_headers(credentials: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
-def call(
-    account: ProviderAccount, method: str, path: str, body: Any = None, **kwargs: Any
-) -> requests.Response:
+def call(account: ProviderAccount, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
     """A raw, properly authenticated request to the sandbox (what any VTEX client would send)."""
     headers = kwargs.pop("headers", None) or vtex_headers()
     data = body if isinstance(body, str | bytes) or body is None else json.dumps(body)

@@ -20,9 +20,7 @@ def test_the_connection_test_passes_with_the_sandbox_credentials(adapter):
 
 
 @pytest.mark.parametrize("which", ["app_key", "app_token"])
-def test_a_wrong_key_or_token_is_a_configuration_error_with_vtexs_message(
-    sandbox_account, order, sale, which
-):
+def test_a_wrong_key_or_token_is_a_configuration_error_with_vtexs_message(sandbox_account, order, sale, which):
     credentials = {**sandbox_credentials("vtex"), which: "not-the-right-value"}
     wrong = adapter_for(sandbox_account("vtex", credentials=credentials))
 

@@ -14,9 +14,7 @@ from .helpers import ORDER_ID, call, vtex_headers
 INVOICE = f"/api/oms/pvt/orders/{ORDER_ID}/invoice"
 
 
-def notification(
-    number: str = "NF-1", value: str = "2000", kind: str = "Output", **extra: Any
-) -> dict[str, Any]:
+def notification(number: str = "NF-1", value: str = "2000", kind: str = "Output", **extra: Any) -> dict[str, Any]:
     return {
         "type": kind,
         "issuanceDate": "2026-11-01T10:00:00-03:00",
@@ -60,9 +58,7 @@ def test_the_orders_list_is_paged(vtex_account):
 
     assert answer.json()["paging"] == {"total": 3, "pages": 2, "currentPage": 2, "perPage": 2}
     assert len(answer.json()["list"]) == 1
-    assert refusal(call(vtex_account, "GET", "/api/oms/pvt/orders?per_page=500")).startswith(
-        "per_page must be"
-    )
+    assert refusal(call(vtex_account, "GET", "/api/oms/pvt/orders?per_page=500")).startswith("per_page must be")
 
 
 @pytest.mark.parametrize("missing", ["type", "issuanceDate", "invoiceNumber", "invoiceValue", "items"])
@@ -128,9 +124,7 @@ def test_an_invoiced_orders_status_cannot_change(vtex_account, order):
     assert message == f"Order {ORDER_ID} is already invoiced: an invoiced order's status cannot change."
 
 
-def test_a_return_is_accepted_only_once_the_order_is_fully_invoiced_and_up_to_what_was_invoiced(
-    vtex_account, order
-):
+def test_a_return_is_accepted_only_once_the_order_is_fully_invoiced_and_up_to_what_was_invoiced(vtex_account, order):
     call(vtex_account, "POST", INVOICE, notification(number="NF-1", value="1500")).raise_for_status()
     early = call(vtex_account, "POST", INVOICE, notification(number="RET-1", value="100", kind="Input"))
     call(vtex_account, "POST", INVOICE, notification(number="NF-2", value="500")).raise_for_status()
@@ -150,9 +144,7 @@ def test_a_return_is_accepted_only_once_the_order_is_fully_invoiced_and_up_to_wh
 def test_a_tracking_update_needs_all_four_documented_fields(vtex_account, order):
     call(vtex_account, "POST", INVOICE, notification()).raise_for_status()
 
-    answer = call(
-        vtex_account, "PATCH", f"{INVOICE}/NF-1", {"trackingNumber": "87658", "courier": "carrierOne"}
-    )
+    answer = call(vtex_account, "PATCH", f"{INVOICE}/NF-1", {"trackingNumber": "87658", "courier": "carrierOne"})
 
     assert refusal(answer) == "Required field(s) missing: trackingUrl, dispatchedDate."
 

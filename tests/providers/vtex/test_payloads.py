@@ -26,9 +26,7 @@ INVOICE = "/api/oms/pvt/orders/{orderId}/invoice"
 INVOICE_NUMBER = f"{INVOICE}/{{invoiceNumber}}"
 
 
-def line(
-    quantity: str = "2", unit_price: str = "10.00", sku: str = "SKU-1", description: str = "Widget"
-) -> LineData:
+def line(quantity: str = "2", unit_price: str = "10.00", sku: str = "SKU-1", description: str = "Widget") -> LineData:
     q, p = Decimal(quantity), Decimal(unit_price)
     return LineData(sku, description, q, p, Decimal("0"), q * p, Decimal("0"))
 
@@ -78,10 +76,7 @@ def test_the_invoice_number_is_the_remote_number_when_there_is_one():
 
 
 def test_the_issuance_date_is_midnight_of_the_issue_date_in_the_accounts_time_zone():
-    assert (
-        invoice_body(plain_invoice(), timezone="America/Sao_Paulo")["issuanceDate"]
-        == "2026-11-01T00:00:00-03:00"
-    )
+    assert invoice_body(plain_invoice(), timezone="America/Sao_Paulo")["issuanceDate"] == "2026-11-01T00:00:00-03:00"
 
 
 def test_an_exact_issuance_instant_is_sent_as_given_if_it_falls_on_the_issue_date():

@@ -36,9 +36,7 @@ def test_sending_a_sale_invoice_invoices_the_order_and_maps_the_receipt(adapter,
     assert state["status"] == "invoiced"
     [package] = state["packageAttachment"]["packages"]
     assert (package["type"], package["invoiceNumber"], package["invoiceValue"]) == ("Output", "NF-1001", 2000)
-    assert effects("vtex") == [
-        f"invoice NF-1001 (2000 cents) added to order {ORDER_ID}; order {ORDER_ID} invoiced"
-    ]
+    assert effects("vtex") == [f"invoice NF-1001 (2000 cents) added to order {ORDER_ID}; order {ORDER_ID} invoiced"]
 
 
 def test_the_request_sent_is_the_preview_and_both_follow_vtex_openapi(adapter, order, sale):
@@ -81,10 +79,7 @@ def test_an_invoice_above_what_is_left_to_invoice_is_rejected_with_vtexs_message
     error = refused.value
     assert error.status_code == 400
     assert error.provider_code == "1"
-    assert (
-        error.message
-        == f"The invoice value (2000) exceeds the value left to invoice on order {ORDER_ID} (1000)."
-    )
+    assert error.message == f"The invoice value (2000) exceeds the value left to invoice on order {ORDER_ID} (1000)."
     assert error.exchanges
     assert error.exchanges[-1].status_code == 400
     assert len(effects("vtex")) == 1
@@ -129,9 +124,7 @@ def test_a_return_invoice_is_refused_before_sending_until_the_order_is_fully_inv
     assert "accepted only after the order is fully invoiced" in refused.value.message
     assert "1000 of 2000 cents invoiced" in refused.value.message
     assert [e.method for e in refused.value.exchanges] == ["GET"]
-    assert not SandboxRequest.objects.filter(
-        kind="vtex", path__endswith="/invoice", body__contains="RET-1"
-    ).exists()
+    assert not SandboxRequest.objects.filter(kind="vtex", path__endswith="/invoice", body__contains="RET-1").exists()
 
 
 def test_a_return_invoice_after_full_invoicing_is_sent_as_input_and_refunds(adapter, order, sale):
@@ -145,10 +138,7 @@ def test_a_return_invoice_after_full_invoicing_is_sent_as_input_and_refunds(adap
     assert json.loads(previewed[1].body)["type"] == "Input"
     assert result.ok
     assert result.data["type"] == "Input"
-    assert (
-        effects("vtex")[-1]
-        == f"return invoice RET-1 (1000 cents) added to order {ORDER_ID}: refund of 1000 cents"
-    )
+    assert effects("vtex")[-1] == f"return invoice RET-1 (1000 cents) added to order {ORDER_ID}: refund of 1000 cents"
     assert order_state(ORDER_ID)["status"] == "invoiced"
 
 

@@ -100,9 +100,7 @@ def test_anything_may_be_edited_before_vtex_holds_the_invoice(vtex_invoice):
 def test_only_tracking_and_local_fields_may_change_once_vtex_holds_the_invoice(vtex_invoice):
     sent = invoice_data(vtex_invoice("open"))
 
-    VtexAdapter.check_edit(
-        sent, {"courier", "tracking_number", "tracking_url", "dispatched_at", "customer_email"}
-    )
+    VtexAdapter.check_edit(sent, {"courier", "tracking_number", "tracking_url", "dispatched_at", "customer_email"})
     with pytest.raises(ProviderRuleError, match="discount, lines cannot change once the order is invoiced"):
         VtexAdapter.check_edit(sent, {"lines", "discount", "courier"})
 

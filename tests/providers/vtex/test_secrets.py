@@ -16,9 +16,7 @@ from providers.sandbox.vtex import readonly_credentials
 from .helpers import SEND, TRACK
 
 
-def test_no_credential_appears_in_anything_the_adapter_returns_or_logs(
-    sandbox_account, adapter, order, sale, caplog
-):
+def test_no_credential_appears_in_anything_the_adapter_returns_or_logs(sandbox_account, adapter, order, sale, caplog):
     # given (built before capturing: the test factories log the credentials they are handed)
     secrets = [*sandbox_credentials("vtex").values(), *readonly_credentials().values()]
     invoice = sale(courier="carrierOne", tracking_number="87658", tracking_url="https://t.example/87658")

@@ -25,9 +25,7 @@ def seed_the_example_order() -> None:
 def test_the_seed_invoice_notification_is_accepted_by_the_sandbox(vtex_account):
     seed_the_example_order()
 
-    answer = call(
-        vtex_account, "POST", f"/api/oms/pvt/orders/{ORDER_ID}/invoice", seed_fixture("invoice_notification")
-    )
+    answer = call(vtex_account, "POST", f"/api/oms/pvt/orders/{ORDER_ID}/invoice", seed_fixture("invoice_notification"))
 
     assert answer.status_code == 200
     openapi.validate_response(INVOICE, "post", 200, answer.json())
@@ -39,9 +37,7 @@ def test_the_adapter_produces_the_seed_invoice_notification(adapter, sale):
     # given the seed's invoice as ours: SKU 1234 at 100.00, issued at the seed's instant, with its invoice URL
     invoice = sale(
         number="9999",
-        lines=[
-            {"sku": "1234", "description": "335", "quantity": Decimal("1"), "unit_price": Decimal("100.00")}
-        ],
+        lines=[{"sku": "1234", "description": "335", "quantity": Decimal("1"), "unit_price": Decimal("100.00")}],
         issue_date=dt.date(2019, 1, 31),
         due_date=None,
         provider_fields={"issuanceDate": "2019-01-31T18:25:43-05:00", "invoiceUrl": "link"},

@@ -1,0 +1,72 @@
+"""Test the connection to every enabled provider account: one line per account, never a secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from backoffice import crypto
+from providers.base import ProviderError
+from providers.models import ProviderAccount
+from providers.redaction import redact_text
+from providers.registry import adapter_for
+
+
+def _known_secrets(account: ProviderAccount) -> tuple[str, ...]:
+    try:
+        return tuple(v for v in account.get_credentials().values() if v)
+    except crypto.DecryptionError:
+        return ()
+
+
+def check_account(account: ProviderAccount) -> tuple[bool, str]:
+    """(ok, what was checked or what went wrong), the message redacted of the account's credentials."""
+    try:
+        detail = adapter_for(account).test_connection()
+        ok = True
+    except ProviderError as exc:
+        ok, detail = False, f"{type(exc).__name__} ({exc.kind}): {exc}"
+    except crypto.DecryptionError as exc:
+        ok, detail = False, f"DecryptionError: {exc}"
+    except Exception as exc:  # one broken adapter must not hide the other accounts' results
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    return ok, redact_text(detail, _known_secrets(account))
+
+
+class Command(BaseCommand):
+    help = (
+        "Test the connection to each enabled provider account (authenticate, or make the cheapest "
+        "authenticated call). Exits 0 when all succeed, 1 when any fails, 2 for an unknown account."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--account", metavar="NAME", help="Check only this account (also when it is disabled).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["account"]:
+            accounts = list(ProviderAccount.objects.filter(name=options["account"]))
+            if not accounts:
+                raise CommandError(f"No provider account named {options['account']!r}.", returncode=2)
+        else:
+            accounts = list(ProviderAccount.objects.filter(enabled=True).order_by("name"))
+        if not accounts:
+            self.stdout.write("No enabled provider accounts to check.")
+            return
+
+        failed = 0
+        for account in accounts:
+            ok, detail = check_account(account)
+            label = f"{account.name} ({account.kind}, {account.base_url})"
+            if ok:
+                self.stdout.write(f"{self.style.SUCCESS('ok')}     {label}: {detail}")
+            else:
+                failed += 1
+                self.stdout.write(f"{self.style.ERROR('error')}  {label}: {detail}")
+
+        total = len(accounts)
+        summary = f"{total - failed} of {total} provider account(s) reachable, {failed} failed."
+        if failed:
+            self.stdout.write(summary)
+            raise CommandError(f"{failed} provider account(s) failed the connection test.", returncode=1)
+        self.stdout.write(self.style.SUCCESS(summary))
