@@ -22,7 +22,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - only reachable with DEBUG on
+    SECRET_KEY = "insecure-development-key-only-for-debug"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's static files from the app itself (compressed, cache-busted): no separate file server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,7 +109,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Request bodies above this size are refused before they are parsed (a clear 413/400, never a 5xx).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
@@ -161,17 +172,84 @@ PROVIDER_ALLOW_LOOPBACK_HTTP = SANDBOX_ENABLED or DEBUG
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=20.0)
 
+
 # --- REST framework --------------------------------------------------------------------------------------------
+def _throttle_rate(value: str) -> str | None:
+    """A DRF rate such as "600/min"; "off" (or empty) switches that throttle off."""
+    value = value.strip()
+    return None if value.lower() in ("", "off", "none") else value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # The v1 API's error envelope; other views (the mirrors answer in their providers' envelopes) keep DRF's own.
+    "EXCEPTION_HANDLER": "backoffice.api_errors.exception_handler",
+    # Requests per API client and per staff user, and failed token lookups per client IP (see invoices/api/v1).
+    "DEFAULT_THROTTLE_RATES": {
+        "api_client": _throttle_rate(env.str("API_THROTTLE_CLIENT_RATE", default="600/min")),
+        "staff_user": _throttle_rate(env.str("API_THROTTLE_USER_RATE", default="600/min")),
+        "auth_failure": _throttle_rate(env.str("API_THROTTLE_AUTH_FAILURE_RATE", default="20/min")),
+    },
+    # Proxies in front of the app whose X-Forwarded-For entry is trusted as the client IP. 0: the peer address
+    # (otherwise a client could name its own IP in the header and escape the per-IP throttle).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Invoice back-office API",
-    "DESCRIPTION": "Provider-compatible mirror endpoints and the normalized invoice API.",
+    "DESCRIPTION": """\
+Two APIs share this server.
+
+**Provider mirrors** (`/api/arcadier/`, `/api/modulus/`, `/api/generic/`, `/api/vtex/`, `/api/rapyd/`) accept the
+requests an integration already sends to one of the five platforms (same paths, payloads and authentication
+style: Arcadier and modulus tokens, generic bearer or API key, VTEX app key and token, Rapyd signatures), record
+the change here and carry it to the platform. They answer in that platform's own error envelope.
+
+**The normalized API** (`/api/v1/`) is the clean one for new integrations: one invoice model whatever the
+platform, amounts as decimal strings, and:
+
+- **Authentication**: `Authorization: Token <token>` (or `Bearer <token>`) with an API client's token
+  (`manage.py create_api_client`), or the admin's session for logged-in staff (CSRF token required on writes).
+  A client only sees the invoices of the provider accounts it is linked to; its role (`viewer` or `operator`)
+  decides what it may do. Staff have the same permissions as in the admin.
+- **Writes go through the business rules**: status is read-only on `PATCH`; it changes only through
+  `POST /api/v1/invoices/{id}/transitions/`, which checks the lifecycle and the platform's own rules
+  (a refused move answers `409` naming both statuses). Every change is recorded in the invoice's history.
+- **Optimistic concurrency**: every invoice response carries `ETag: "<version>"`. Send it back as `If-Match` on
+  `PATCH` and transitions (or a `version` field in the body): if someone changed the invoice in between, the
+  request is refused with `412` (`If-Match`) or `409` (`version`) and nothing is changed; read it again and retry.
+- **Errors** all look alike: `{"error": {"code": "...", "message": "...", "fields": {"<field>": ["..."]}}}`
+  with `fields` naming each invalid field (nested ones dotted, e.g. `lines.0.quantity`).
+- **Throttling**: requests are limited per client and per staff user, failed token lookups per IP; over the limit
+  the answer is `429` with `Retry-After` (seconds).
+""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes differ (read-only totals and status, write-only version): one component each.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": "invoices", "description": "Normalized invoices: list, create, read, edit (v1)."},
+        {"name": "status", "description": "Status changes through the lifecycle, and the history they leave (v1)."},
+        {"name": "deliveries", "description": "Pushes to the provider and what became of them (v1)."},
+        {"name": "emails", "description": "Invoice emails to customers (v1)."},
+    ],
+    # One named enum per choice set, whichever field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoices.lifecycle.InvoiceStatus",
+        "SyncStateEnum": "invoices.models.SyncState",
+        "InvoiceTypeEnum": "invoices.models.InvoiceType",
+        "DoorEnum": "invoices.models.Door",
+        "ActorTypeEnum": "invoices.models.ActorType",
+        "DeliveryStateEnum": "invoices.models.DeliveryState",
+        "DeliveryOperationEnum": "invoices.models.DeliveryOperation",
+        "AttemptOutcomeEnum": "invoices.models.AttemptOutcome",
+        "EmailStateEnum": "invoices.models.EmailState",
+        "OrderPaymentStatusEnum": "invoices.models.OrderPaymentStatus",
+        "ProviderKindEnum": "providers.kinds.ProviderKind",
+        "CurrencyEnum": "invoices.currencies.CURRENCY_CHOICES",
+    },
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
 # --- Logging ---------------------------------------------------------------------------------------------------
@@ -180,9 +258,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"query_secrets": {"()": "providers.redaction.QuerySecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["query_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The access log prints request lines, query strings included (modulus sends ?token=): filtered too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Production hardening --------------------------------------------------------------------------------------
