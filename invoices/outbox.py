@@ -7,7 +7,10 @@ relay finds every due row in the database.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +19,21 @@ from django.utils import timezone
 from .models import Delivery, DeliveryOperation, Door, Invoice, StatusChange, SyncState
 
 logger = logging.getLogger("invoices.outbox")
+
+_local = threading.local()
+
+
+@contextmanager
+def kicks_deferred() -> Iterator[None]:
+    """Queue deliveries without announcing each on the broker (bulk loads): the periodic relay sends them all in
+    one pass instead of one message per delivery."""
+    previous = getattr(_local, "deferred", False)
+    _local.deferred = True
+    try:
+        yield
+    finally:
+        _local.deferred = previous
+
 
 # Changes that came from the provider itself are not sent back to it.
 DOORS_WITHOUT_DELIVERY = frozenset({Door.WEBHOOK, Door.PROVIDER})
@@ -52,7 +70,7 @@ def enqueue_delivery(
     if invoice.sync_state != SyncState.PENDING:
         Invoice.objects.filter(pk=invoice.pk).update(sync_state=SyncState.PENDING)
         invoice.sync_state = SyncState.PENDING
-    if settings.DELIVERY_KICK_ON_COMMIT:
+    if settings.DELIVERY_KICK_ON_COMMIT and not getattr(_local, "deferred", False):
         transaction.on_commit(lambda: kick(delivery.pk))
     return delivery
 

@@ -308,7 +308,7 @@ def _error(name: str, message: str, status: int) -> OpenApiExample:
     )
 
 
-def _responses(template: str, method: str, *, not_found: bool) -> dict[int, Any]:
+def _responses(template: str, method: str, *, not_found: str) -> dict[int, Any]:
     refusals = {
         400: "Invalid request, or refused by VTEX's rules (VTEX's own refusal when it answered in time).",
         401: f"Missing or invalid {APP_KEY} / {APP_TOKEN}.",
@@ -317,8 +317,7 @@ def _responses(template: str, method: str, *, not_found: bool) -> dict[int, Any]
         413: "The body is too large.",
         415: "The body is not application/json.",
     }
-    if not_found:
-        refusals[404] = "No such invoice of this order, or VTEX does not hold it yet."
+    refusals[404] = not_found
     return {
         200: OpenApiResponse(vtex.documented_schema(template, method, 200), description="VTEX's receipt."),
         202: OpenApiResponse(ACCEPTED, description="Recorded and queued: VTEX did not answer within the budget."),
@@ -379,7 +378,7 @@ class InvoiceNotificationView(VtexMirrorView):
         tags=["VTEX mirror"],
         parameters=[ORDER_ID],
         request={"application/json": vtex.documented_schema(vtex.INVOICE, "post")},
-        responses=_responses(vtex.INVOICE, "post", not_found=False),
+        responses=_responses(vtex.INVOICE, "post", not_found="VTEX does not know the order (its own answer)."),
         examples=[
             OpenApiExample(
                 "SeedInvoiceNotification",
@@ -444,7 +443,9 @@ class InvoiceTrackingView(VtexMirrorView):
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
         ],
         request={"application/json": vtex.documented_schema(vtex.INVOICE_NUMBER, "patch")},
-        responses=_responses(vtex.INVOICE_NUMBER, "patch", not_found=True),
+        responses=_responses(
+            vtex.INVOICE_NUMBER, "patch", not_found="No such invoice of this order, or VTEX does not hold it yet."
+        ),
         examples=[
             OpenApiExample(
                 "SeedTrackingUpdate",

@@ -591,7 +591,7 @@ def test_the_schema_documents_the_mirror_with_vtexs_auth_and_the_seed_examples(d
     tracking = patch["requestBody"]["content"]["application/json"]
     assert tracking["examples"]["SeedTrackingUpdate"]["value"] == TRACKING
     assert tracking["schema"]["required"] == ["trackingNumber", "trackingUrl", "courier", "dispatchedDate"]
-    assert set(post["responses"]) == {"200", "202", "400", "401", "403", "409", "413", "415"}
+    assert set(post["responses"]) == {"200", "202", "400", "401", "403", "404", "409", "413", "415"}
     assert set(patch["responses"]) == {"200", "202", "400", "401", "403", "404", "409", "413", "415"}
     receipt = post["responses"]["200"]["content"]["application/json"]["examples"]["Receipt"]["value"]
     openapi.validate_response(vtex.INVOICE, "post", 200, receipt)

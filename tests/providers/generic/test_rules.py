@@ -13,7 +13,7 @@ from providers.generic.adapter import GenericAdapter
 from providers.registry import adapter_class
 from providers.rules import check_edit, check_transition
 
-MOVES = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+MOVES = [(a, b) for a, targets in TRANSITIONS.items() for b in sorted(targets)]
 
 
 def invoice(status: str) -> InvoiceData:
