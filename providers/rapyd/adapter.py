@@ -9,6 +9,7 @@ several read timeouts.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from providers.base import (
@@ -116,10 +117,33 @@ class RapydAdapter(ProviderAdapter):
         return requests
 
     def push(self, invoice: InvoiceData, change: Change) -> Result:
+        exchanges: list[Exchange] = []
+        if change.from_status is None and change.to_status and invoice.remote_id:
+            # A push of the invoice as it stands (no recorded move): Rapyd's state machine refuses a repeated
+            # finalize or pay, so read where Rapyd is first and make only the call that is still missing.
+            remote = self.fetch_remote(invoice)
+            exchanges.extend(remote.exchanges)
+            if not remote.exists:
+                raise RejectedError(
+                    f"Rapyd has no invoice {invoice.remote_id}", status_code=404, exchanges=tuple(exchanges)
+                )
+            if remote.status == change.to_status and remote.status != "draft":
+                return Result(
+                    ok=True,
+                    message=f"Rapyd already shows invoice {invoice.remote_id} as {remote.remote_status}",
+                    remote_id=invoice.remote_id,
+                    remote_status=remote.remote_status,
+                    status=remote.status,
+                    data=remote.data,
+                    exchanges=tuple(exchanges),
+                )
+            if remote.status == "draft" and change.to_status == "draft":
+                change = replace(change, to_status=None)  # a draft as it stands: send its fields
+            else:
+                change = replace(change, from_status=remote.status)
         steps = self._plan(invoice, change)
         if not steps:
             return Result(ok=True, message="Rapyd never received this invoice: nothing to void there.")
-        exchanges: list[Exchange] = []
         remote_id = invoice.remote_id
         for step in steps:
             path = step.path.replace(INVOICE_PLACEHOLDER, remote_id)

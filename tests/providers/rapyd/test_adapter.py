@@ -301,3 +301,30 @@ def test_a_retried_create_returns_the_same_invoice_rather_than_a_second_one(
     # then
     assert effects("rapyd") == [f"created {result.remote_id}", f"open {result.remote_id}"]
     assert len(emulator.list_objects("rapyd", "invoices")) == 1
+
+
+def test_pushing_an_invoice_as_it_stands_makes_only_the_call_rapyd_still_misses(
+    adapter: RapydAdapter, rapyd_invoice: Build
+) -> None:
+    # given an invoice Rapyd already holds as open
+    from dataclasses import replace
+
+    opened = adapter.push(rapyd_invoice(status="open", lines=LINES), push_change("open", "draft"))
+    data = replace(rapyd_invoice(status="open", lines=LINES), remote_id=opened.remote_id)
+
+    # when it is pushed as it stands (no recorded move), twice
+    again = adapter.push(data, push_change("open"))
+    twice = adapter.push(data, push_change("open"))
+
+    # then Rapyd is only read: no second finalize, which its state machine would refuse
+    assert again.ok and twice.ok
+    assert [e.method for e in again.exchanges] == ["GET"]
+    assert effects("rapyd") == [f"created {opened.remote_id}", f"open {opened.remote_id}"]
+
+    # and when our invoice is paid but Rapyd still shows it open, only the pay call is made
+    paid = adapter.push(replace(data, status="paid"), push_change("paid"))
+    assert [e.url.rsplit("/v1/", 1)[1] for e in paid.exchanges] == [
+        f"invoices/{opened.remote_id}",
+        f"invoices/{opened.remote_id}/pay",
+    ]
+    assert (paid.remote_status, paid.status) == ("paid", "paid")
