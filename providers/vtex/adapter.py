@@ -135,6 +135,8 @@ class VtexAdapter(ProviderAdapter):
             return False  # VTEX keeps an invoice as first sent: a fields-only push has nothing to say
         if change.to_status == S.VOID and change.from_status in (None, S.DRAFT):
             return False  # never sent, so there is nothing to cancel at VTEX
+        if change.to_status == S.DRAFT:
+            raise RejectedError("VTEX has no draft invoices: a draft reaches VTEX when it is opened (invoiced)")
         raise RejectedError(FINAL)
 
     def _call(

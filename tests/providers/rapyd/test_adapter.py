@@ -317,7 +317,8 @@ def test_pushing_an_invoice_as_it_stands_makes_only_the_call_rapyd_still_misses(
     twice = adapter.push(data, push_change("open"))
 
     # then Rapyd is only read: no second finalize, which its state machine would refuse
-    assert again.ok and twice.ok
+    assert again.ok
+    assert twice.ok
     assert [e.method for e in again.exchanges] == ["GET"]
     assert effects("rapyd") == [f"created {opened.remote_id}", f"open {opened.remote_id}"]
 

@@ -164,6 +164,15 @@ def test_moving_an_invoiced_order_is_refused_without_sending(adapter, order, sal
     assert not SandboxRequest.objects.filter(kind="vtex").exists()
 
 
+def test_pushing_a_draft_says_vtex_has_no_drafts_and_sends_nothing(adapter, order, sale):
+    as_it_stands = Change(Operation.PUSH, idempotency_key="draft-1", to_status="draft")
+
+    with pytest.raises(RejectedError, match="VTEX has no draft invoices"):
+        adapter.preview(sale(), as_it_stands)
+
+    assert not SandboxRequest.objects.filter(kind="vtex").exists()
+
+
 def test_a_fractional_quantity_is_refused_before_sending(adapter, order, sale):
     with pytest.raises(RejectedError, match=r"line 1 has a fractional quantity \(1\.500\)"):
         adapter.push(sale(lines=sale_lines(quantity="1.5")), SEND)
