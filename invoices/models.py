@@ -112,6 +112,9 @@ class Invoice(models.Model):
     )
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     sync_error = models.TextField(blank=True, default="", editable=False)
+    # When the newest provider event applied to this invoice happened (at the provider): an older event never
+    # moves the invoice backwards.
+    last_provider_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every write through the services; the API refuses stale writes with it (optimistic concurrency).
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -510,3 +513,94 @@ class ApiNonce(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+# --- Inbound webhooks ----------------------------------------------------------------------------------------------
+class WebhookState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    SKIPPED = "skipped", "Skipped"  # valid, but nothing to do (a duplicate, an older event, an unknown invoice)
+    FAILED = "failed", "Failed"  # valid, but applying it failed: can be reprocessed
+    INVALID = "invalid", "Invalid"  # refused: bad signature or secret, stale, malformed
+
+
+class WebhookEvent(models.Model):
+    """Every raw webhook delivery a provider made, valid or not, and how its processing ended."""
+
+    kind = models.CharField(max_length=16, db_index=True)
+    account = models.ForeignKey(
+        "providers.ProviderAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events"
+    )
+    event_id = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    event_type = models.CharField(max_length=100, blank=True, default="")
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When the provider says it happened.")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    headers = models.JSONField(default=dict, blank=True, help_text="Request headers, secrets removed.")
+    body = models.TextField(blank=True, default="")
+    valid = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=WebhookState.choices, default=WebhookState.RECEIVED, db_index=True)
+    outcome = models.TextField(blank=True, default="", help_text="How processing ended, in words.")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-id",)
+        indexes = [models.Index(fields=["kind", "event_id"])]
+        permissions = (("reprocess_webhookevent", "Can reprocess webhook events"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_type or 'event'} {self.event_id or self.pk} ({self.state})"
+
+
+# --- Reconciliation --------------------------------------------------------------------------------------------------
+class Reconciliation(models.Model):
+    """One run comparing our invoices with what their providers hold."""
+
+    requested_by = models.CharField(max_length=150, blank=True, default="")
+    door = models.CharField(max_length=16, choices=Door.choices, default=Door.COMMAND)
+    provider = models.CharField(max_length=100, blank=True, default="", help_text="Account or kind filter, if any.")
+    since = models.DateField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Invoices per classification.")
+
+    class Meta:
+        ordering = ("-id",)
+        permissions = (("run_reconciliation", "Can reconcile invoices with providers"),)
+
+    def __str__(self) -> str:
+        return f"reconciliation #{self.pk}"
+
+
+class ReconciliationResult(models.TextChoices):
+    IN_SYNC = "in_sync", "In sync"
+    REMOTE_AHEAD = "remote_ahead", "Remote ahead"
+    LOCAL_AHEAD = "local_ahead", "Local ahead"
+    MISSING_REMOTELY = "missing_remotely", "Missing remotely"
+    CONFLICT = "conflict", "Conflict"
+    UNREADABLE = "unreadable", "Cannot be read back"  # no read endpoint, or the provider could not be reached
+
+
+class ReconciliationItem(models.Model):
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reconciliation_items")
+    result = models.CharField(max_length=20, choices=ReconciliationResult.choices, db_index=True)
+    local_status = models.CharField(max_length=16, blank=True, default="")
+    remote_status = models.CharField(max_length=32, blank=True, default="", help_text="Ours, mapped from theirs.")
+    remote_word = models.CharField(max_length=64, blank=True, default="", help_text="The provider's own word.")
+    detail = models.TextField(blank=True, default="")
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_by = models.CharField(max_length=150, blank=True, default="")
+    fix = models.CharField(max_length=32, blank=True, default="", help_text="adopt_remote or push_local.")
+
+    class Meta:
+        ordering = ("reconciliation", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["reconciliation", "invoice"], name="reconciliation_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.result}"

@@ -22,6 +22,9 @@ _VIEW = [
     "invoices.view_deliveryattempt",
     "invoices.view_invoiceemail",
     "invoices.view_storedemail",
+    "invoices.view_webhookevent",
+    "invoices.view_reconciliation",
+    "invoices.view_reconciliationitem",
 ]
 _OPERATE = [
     "invoices.add_invoice",
@@ -38,6 +41,8 @@ _OPERATE = [
     "providers.test_provider_connection",
     "providers.pause_provider",
     "invoices.retry_delivery",
+    "invoices.reprocess_webhookevent",
+    "invoices.run_reconciliation",
 ]
 _ADMINISTER = [
     "providers.add_provideraccount",

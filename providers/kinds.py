@@ -31,6 +31,12 @@ CREDENTIAL_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ProviderKind.ARCADIER: (
         FieldSpec("client_id", "Client ID", "From Arcadier's admin portal, API keys."),
         FieldSpec("client_secret", "Client secret"),
+        FieldSpec(
+            "webhook_secret",
+            "Webhook secret",
+            "The value of the secret header set on the invoice.paid event trigger.",
+            required=False,
+        ),
     ),
     ProviderKind.MODULUS: (
         FieldSpec("app", "App", "The `app` form field of /api/cmn/Authenticate."),
@@ -43,6 +49,12 @@ CREDENTIAL_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ProviderKind.VTEX: (
         FieldSpec("app_key", "App key", "Sent as X-VTEX-API-AppKey."),
         FieldSpec("app_token", "App token", "Sent as X-VTEX-API-AppToken."),
+        FieldSpec(
+            "webhook_secret",
+            "Webhook secret",
+            "The value of the secret header configured on the orders hook.",
+            required=False,
+        ),
     ),
     ProviderKind.RAPYD: (
         FieldSpec("access_key", "Access key"),
@@ -52,10 +64,10 @@ CREDENTIAL_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
 
 # Non-secret settings with their defaults; shown and editable in the admin.
 SETTING_DEFAULTS: dict[str, dict[str, str]] = {
-    ProviderKind.ARCADIER: {},
+    ProviderKind.ARCADIER: {"webhook_header": "X-Webhook-Secret"},
     ProviderKind.MODULUS: {},
     ProviderKind.GENERIC: {"auth_scheme": "bearer", "api_key_header": "X-Api-Key"},
-    ProviderKind.VTEX: {},
+    ProviderKind.VTEX: {"webhook_header": "X-Webhook-Secret"},
     ProviderKind.RAPYD: {},
 }
 
