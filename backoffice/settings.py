@@ -151,8 +151,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
-        "control_folder": str(_broker_dir / "control"),
-        "polling_interval": 0.2,  # the default (1 s) would make every queued task wait up to a second  # exchange tables (broadcasts); not the working dir
+        "control_folder": str(_broker_dir / "control"),  # exchange tables (broadcasts); not the working dir
+        "polling_interval": 0.2,  # the default (1 s) would make every queued task wait up to a second
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
