@@ -1,6 +1,7 @@
 """The Arcadier mirror's vocabulary: the wrapper's request (`{"token", "data": [payments]}`, the data being
-Arcadier's own payments array), validated as Arcadier validates it; the payments read into our order fields;
-and Arcadier's answers (the payments array, its `{"Message", "Code"}` error body, accepted-and-queued).
+Arcadier's own payments array), validated as Arcadier validates it (requests.py, the rules the sandbox emulator
+applies too); the payments read into our order fields; and Arcadier's answers (the payments array, its
+`{"Message", "Code"}` error body, accepted-and-queued).
 
 Pure functions over plain data: no database, no HTTP. The view finds the invoice and records the change.
 """
@@ -16,36 +17,12 @@ from typing import Any
 
 from providers.base import InvoiceData, OrderData
 
+from . import requests
 from .payloads import GATEWAY_FIELDS
-from .rules import GUID
+from .requests import DENIED as DENIED
+from .requests import NOT_ARRAY as NOT_ARRAY
+from .requests import Refusal as Refusal
 from .status import EXPECTED_ORDER_STATUS, from_order_status, to_payment_status
-
-DENIED = "Authorization has been denied for this request."
-NOT_ARRAY = "The body must be a non-empty array of payments, one per order."
-
-# A payment's `Status` -> the PaymentStatus Arcadier gives its order. Arcadier publishes no enum for this field
-# and its own documents vary the case ("Waiting For Payment", "Waiting for Payment"), so words are compared
-# case-insensitively, as Arcadier does.
-PAYMENT_WORDS: dict[str, str] = {
-    "success": "Paid",
-    "paid": "Paid",
-    "acknowledged": "Acknowledged",
-    "processing": "Processing",
-    "waiting for payment": "Waiting for Payment",
-    "pending": "Pending",
-    "failed": "Failed",
-    "refunded": "Refunded",
-}
-
-
-class Refusal(Exception):
-    """A request Arcadier would refuse: its HTTP status, the rule's code and Arcadier's message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -75,76 +52,48 @@ def body_token(body: bytes) -> str | None:
 
 
 def read_payments(document: Any, orders: Sequence[OrderData], invoice_numbers: Collection[str]) -> list[Payment]:
-    """The wrapper's body -> the payments it carries, each refused as Arcadier refuses it, in Arcadier's order:
-    the item's shape, its InvoiceNo, its GUIDs, its order being one of the invoice's, then its values."""
+    """The wrapper's body -> the payments it carries, each refused as Arcadier refuses it (requests.py), against
+    the invoice's orders and the numbers it goes by (Arcadier's first)."""
     items = document.get("data") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not items:
-        raise Refusal(400, "INVALID_BODY", NOT_ARRAY)
-    known = {order.order_id.lower() for order in orders}
-    return [_payment(position, item, known, invoice_numbers) for position, item in enumerate(items, start=1)]
+    if isinstance(items, list):
+        items = [_wrapper_item(item) for item in items]
+    checked = requests.payments(items, [order.order_id for order in orders], invoice_numbers)
+    return [_payment(payment) for payment in checked]
 
 
-def _payment(position: int, item: Any, known: Collection[str], invoice_numbers: Collection[str]) -> Payment:
+def _wrapper_item(item: Any) -> Any:
+    """An item as the wrapper reads it before Arcadier's rules apply. The wrapper is a little more lenient than
+    Arcadier in two spellings, so these stay here rather than in requests.py, which is Arcadier's alone."""
     if not isinstance(item, dict):
-        raise Refusal(400, "INVALID_PAYMENT", f"Payment {position} must be an object.")
-    number = item.get("InvoiceNo")
-    if number is not None and (not isinstance(number, str) or number not in invoice_numbers):
-        expected = next(iter(invoice_numbers), "")
-        raise Refusal(400, "INVOICE_MISMATCH", f"Payment {position}: InvoiceNo {number!r} is not invoice {expected}.")
-    order_id = str(_guid(item, "Order", position, required=True))
-    payee_id = _guid(item, "Payee", position, required=False)
-    payer_id = _guid(item, "Payer", position, required=False)
-    if order_id.lower() not in known:
-        raise Refusal(400, "ORDER_NOT_IN_INVOICE", f"Payment {position}: order {order_id} is not part of this invoice.")
+        return item
+    item = dict(item)
     # The wrapper's own page spells the field `PaymentStatus` in its offline-payment tip: read as `Status`.
-    word = item.get("Status", item.get("PaymentStatus"))
-    if not isinstance(word, str) or word.strip().lower() not in PAYMENT_WORDS:
-        raise Refusal(400, "INVALID_STATUS", f"Payment {position}: Status {word!r} is not a payment status.")
-    paid = item.get("DateTimePaid")
-    if paid is not None and (isinstance(paid, bool) or not isinstance(paid, int) or paid < 0):
-        raise Refusal(400, "INVALID_DATE", f"Payment {position}: DateTimePaid must be Unix seconds.")
-    refunded = item.get("Refunded")
-    if refunded is not None and not isinstance(refunded, bool):
-        raise Refusal(400, "INVALID_PAYMENT", f"Payment {position}: Refunded must be true or false.")
-    gateway = _gateway(item, position)
+    if "Status" not in item and "PaymentStatus" in item:
+        item["Status"] = item["PaymentStatus"]
+    # The wrapper reads a null Refunded as not sent; Arcadier takes only true or false once the field is there.
+    if "Refunded" in item and item["Refunded"] is None:
+        del item["Refunded"]
+    return item
+
+
+def _payment(payment: requests.CheckedPayment) -> Payment:
     return Payment(
-        position=position,
-        order_id=order_id,
-        payment_status="Refunded" if refunded else PAYMENT_WORDS[word.strip().lower()],
-        payee_id=payee_id,
-        payer_id=payer_id,
-        total=_amount(item, "Total", position),
-        fee=_amount(item, "Fee", position),
-        paid_at=datetime.fromtimestamp(paid, tz=UTC) if paid else None,
-        gateway=gateway,
+        position=payment.position,
+        order_id=payment.order_id,
+        payment_status=payment.payment_status,
+        payee_id=payment.payee_id,
+        payer_id=payment.payer_id,
+        total=payment.total,
+        fee=payment.fee,
+        paid_at=datetime.fromtimestamp(payment.paid, tz=UTC) if payment.paid else None,
+        gateway=_gateway(payment.item),
     )
 
 
-def _guid(item: Mapping[str, Any], name: str, position: int, *, required: bool) -> str | None:
-    holder = item.get(name)
-    value = holder.get("ID") if isinstance(holder, dict) else None
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not GUID.match(value):
-        raise Refusal(400, "INVALID_GUID", f"Payment {position}: {name}.ID {value!r} is not a valid GUID.")
-    return value
-
-
-def _amount(item: Mapping[str, Any], name: str, position: int) -> Decimal | None:
-    value = item.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
-        raise Refusal(400, "INVALID_AMOUNT", f"Payment {position}: {name} must be a number of at least 0.")
-    return Decimal(value)
-
-
-def _gateway(item: Mapping[str, Any], position: int) -> dict[str, str]:
-    gateway = item.get("Gateway")
-    if gateway is not None and not isinstance(gateway, dict):
-        raise Refusal(400, "INVALID_PAYMENT", f"Payment {position}: Gateway must be an object.")
+def _gateway(item: Mapping[str, Any]) -> dict[str, str]:
+    gateway = item.get("Gateway") or {}
     fields: dict[str, str] = {}
-    if gateway and gateway.get("Code") is not None:
+    if gateway.get("Code") is not None:
         fields["Code"] = str(gateway["Code"])
     # Kept under their bare names, the spelling the adapter reads first, so a new value never hides behind an
     # older one stored bare.

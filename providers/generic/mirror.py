@@ -1,32 +1,30 @@
 """The generic invoicing API's `PUT /api/v1/Invoice/Update` as the back-office's mirror receives it. Pure
 functions: no I/O, no models.
 
-The body is validated as the API's model binder validates it (the sandbox emulator is the reference: the same
-`$.path: reason` lines), then mapped back to our invoice with the same conventions the adapter writes it with
-(payloads.py): the currency through the account's `currency_codes`, products as lines (our SKU kept where
-`productIds` maps it), taxes as every line's tax rate, the discount as a fixed amount, the integer enums kept in
-`provider_fields` as given, and the optional `status` word through status.py.
+The body is validated as the API's model binder validates it, by the rules the sandbox emulator applies too
+(requests.py: the same `$.path: reason` lines), then mapped back to our invoice with the same conventions the
+adapter writes it with (payloads.py): the currency through the account's `currency_codes`, products as lines
+(our SKU kept where `productIds` maps it), taxes as every line's tax rate, the discount as a fixed amount, the
+integer enums kept in `provider_fields` as given, and the optional `status` word through status.py.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-
 from providers.base import InvoiceData, LineData
-from providers.jsonnumbers import loads_decimal
 
 from .payloads import DEFAULT_CURRENCY_CODES, DEFAULT_FIXED_DISCOUNT_TYPE, ENUM_DEFAULTS
+from .requests import INVALID_JSON_MESSAGE, date_time, read_body
+from .requests import VALIDATION_MESSAGE as VALIDATION_MESSAGE
+from .requests import validate as validate
 from .status import from_generic, status_words
 
-VALIDATION_MESSAGE = "One or more validation errors occurred."
 SUCCESS_MESSAGE = "Invoice updated successfully."
 QUEUED_MESSAGE = "Accepted and queued for delivery"
 HELD_MESSAGE = "Accepted; the delivery stopped and waits for the back-office: {reason}"
@@ -34,9 +32,6 @@ NOT_FOUND_MESSAGE = "Invoice not found."
 UNAUTHORIZED_MESSAGE = "Unauthorized."
 FORBIDDEN_MESSAGE = "Forbidden."
 
-LIST_FIELDS = ("paymentMethods", "notification", "beforeDueDates", "afterDueDates")
-BOOL_FIELDS = ("recuringInvoice", "onDueDate")
-TEXT_FIELDS = ("counterPartyName", "accountName", "description", "status")
 HUNDRED = Decimal(100)
 
 
@@ -60,107 +55,11 @@ def parse_body(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise RequestError(400, "The request body is not valid JSON.", ["The request body is not UTF-8."]) from None
-    if not text.strip():
-        return None
+        raise RequestError(400, INVALID_JSON_MESSAGE, ["The request body is not UTF-8."]) from None
     try:
-        return loads_decimal(text)
+        return read_body(text)
     except ValueError:
-        message = "The request body is not valid JSON."
-        raise RequestError(400, message, [message]) from None
-
-
-def _is_uuid(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
-
-
-def _datetime(value: Any) -> Any:
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_datetime(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def validate(body: Any) -> list[str]:
-    """The model binder's complaints as `$.path: reason` lines (none when the body is valid)."""
-    if not isinstance(body, dict):
-        return ["$: the body must be a JSON object (UpdateInvoice)."]
-    problems: list[str] = []
-    if body.get("id") in (None, ""):
-        problems.append("$.id: the id field is required.")
-    elif not _is_uuid(body["id"]):
-        problems.append("$.id: a uuid is required.")
-    for name in ("counterPartyId", "receivingAccountId"):
-        if not _is_uuid(body.get(name)):
-            problems.append(f"$.{name}: a uuid is required.")
-    for name in TEXT_FIELDS:
-        if body.get(name) is not None and not isinstance(body[name], str):
-            problems.append(f"$.{name}: a string is required.")
-    if body.get("dueDate") is not None and _datetime(body["dueDate"]) is None:
-        problems.append("$.dueDate: a date-time (ISO 8601) is required.")
-    if "currency" not in body:
-        problems.append("$.currency: the currency field is required.")
-    for name in ("currency", "billingCycle"):
-        if name in body and not _is_int(body[name]):
-            problems.append(f"$.{name}: an integer is required.")
-    for name in BOOL_FIELDS:
-        if name in body and not isinstance(body[name], bool):
-            problems.append(f"$.{name}: true or false is required.")
-    for name in LIST_FIELDS:
-        value = body.get(name, [])
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
-            problems.append(f"$.{name}: a list of integers is required.")
-    problems += _validate_rows(body.get("products", []), "products")
-    problems += _validate_rows(body.get("taxes", []), "taxes")
-    discount = body.get("discount")
-    if discount is not None and (
-        not isinstance(discount, dict)
-        or not _is_int(discount.get("discountType"))
-        or not _is_number(discount.get("discountValue"))
-        or discount["discountValue"] < 0
-    ):
-        problems.append("$.discount: an integer discountType and a discountValue of at least 0 are required.")
-    return problems
-
-
-def _validate_rows(rows: Any, name: str) -> list[str]:
-    if not isinstance(rows, list):
-        return [f"$.{name}: a list is required."]
-    problems = []
-    for index, row in enumerate(rows):
-        where = f"$.{name}[{index}]"
-        if not isinstance(row, dict):
-            problems.append(f"{where}: an object is required.")
-            continue
-        if name == "products":
-            if not _is_uuid(row.get("productId")):
-                problems.append(f"{where}.productId: a uuid is required.")
-            if not _is_int(row.get("quantity")) or row["quantity"] <= 0:
-                problems.append(f"{where}.quantity: an integer greater than 0 is required.")
-            if not _is_number(row.get("unitPrice")) or row["unitPrice"] < 0:
-                problems.append(f"{where}.unitPrice: a number of at least 0 is required.")
-        else:
-            if not _is_uuid(row.get("taxId")):
-                problems.append(f"{where}.taxId: a uuid is required.")
-            if not _is_number(row.get("taxPercentageValue")):
-                problems.append(f"{where}.taxPercentageValue: a number is required.")
-    return problems
+        raise RequestError(400, INVALID_JSON_MESSAGE, [INVALID_JSON_MESSAGE]) from None
 
 
 # -- the request in our terms ------------------------------------------------------------------------------------
@@ -189,7 +88,7 @@ def currency_of(code: int, settings: Mapping[str, Any]) -> str | None:
 
 def due_date_of(value: Any) -> date | None:
     """The due date as written in the date-time (the adapter sends our date at midnight, without a zone)."""
-    parsed = _datetime(value)
+    parsed = date_time(value)
     return parsed.date() if parsed is not None else None
 
 

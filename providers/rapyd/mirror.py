@@ -1,59 +1,41 @@
 """Rapyd's Update Invoice as the back-office's mirror receives it. Pure functions: no I/O, no models.
 
-`POST /v1/invoices/{invoice}` is checked the way Rapyd checks it (the sandbox emulator is the reference: the same
-order of refusals, the same error codes), its body is mapped to our invoice fields, and every answer is written in
-Rapyd's envelope: {"status": {error_code, status, message, response_code, operation_id}, "data": {...}}.
+`POST /v1/invoices/{invoice}` is checked the way Rapyd checks it (by requests.py, the rules the sandbox emulator
+applies too: the same order of refusals, the same error codes), its body is mapped to our invoice fields, and
+every answer is written in Rapyd's envelope: {"status": {error_code, status, message, response_code,
+operation_id}, "data": {...}}.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from invoices.money import round_money
 from providers.base import InvoiceData
-from providers.jsonnumbers import loads_decimal
 
-from .payloads import STATEMENT_DESCRIPTOR_MAX, PayloadError, day_of, json_number, lines, tax_percent, unix_day
+from . import requests
+from .payloads import PayloadError, day_of, json_number, lines, tax_percent, unix_day
+from .requests import NOT_DRAFT as NOT_DRAFT
+from .requests import NOT_FOUND as NOT_FOUND
+from .requests import UNAUTHENTICATED as UNAUTHENTICATED
+from .requests import RequestError as RequestError
 from .status import to_rapyd
 
-UNAUTHENTICATED = "UNAUTHENTICATED_API_CALL"
 # Rapyd's answer when the caller's account "is not configured to use the feature": a read-only client here.
 UNAUTHORIZED = "UNAUTHORIZED_API_CALL"
-NOT_FOUND = "ERROR_GET_INVOICE"
-NOT_DRAFT = "ERROR_UPDATE_NOT_DRAFT_INVOICE"
-PAYOUT = "ERROR_UPDATE_PAYOUT_INVOICE"
 # Rapyd publishes no code for an update it refuses for another reason; named after its other update errors.
 UPDATE_REFUSED = "ERROR_UPDATE_INVOICE"
 
 QUEUED_MESSAGE = "Accepted and queued for delivery to Rapyd."
 HELD_MESSAGE = "Accepted; the delivery to Rapyd stopped and waits for the back-office: {reason}"
 
-UPDATABLE = (
-    "days_until_due",
-    "due_date",
-    "description",
-    "metadata",
-    "payment_fields",
-    "statement_descriptor",
-    "tax_percent",
-)
 # Amounts in Rapyd's invoice object, written as JSON numbers (Result.data keeps them as exact text).
 MONEY_KEYS = ("subtotal", "tax", "total", "tax_percent", "discount_amount")
 LINE_NUMBER_KEYS = ("amount", "quantity", "unit_amount")
-
-
-class RequestError(ValueError):
-    """A request Rapyd would refuse: the HTTP status, Rapyd's error code and its message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 # -- the request -------------------------------------------------------------------------------------------------
@@ -69,55 +51,13 @@ def parse_body(body: bytes) -> dict[str, Any]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise RequestError(400, "INVALID_BODY", "The body is not UTF-8.") from None
-    if not text.strip():
-        return {}
-    try:
-        parsed = loads_decimal(text)
-    except ValueError:
-        raise RequestError(400, "INVALID_JSON", "The body is not valid JSON.") from None
-    if not isinstance(parsed, dict):
-        raise RequestError(400, "INVALID_BODY", "The body must be a JSON object.")
-    return parsed
+    return requests.parse_body(text)
 
 
 def check_updatable(invoice: InvoiceData) -> None:
-    """Rapyd updates only payment invoices, and only while they are draft (checked before the fields)."""
-    if invoice.provider_fields.get("type") == "payout":
-        raise RequestError(400, PAYOUT, "The invoice is not a payment invoice.")
-    if invoice.status != "draft":
-        raise RequestError(400, NOT_DRAFT, "The invoice is not draft. Can only update draft invoice.")
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
-
-
-_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "days_until_due": (lambda v: _whole(v) and v >= 0, "a whole number"),
-    "due_date": (lambda v: _whole(v) and v > 0, "Unix seconds"),
-    "description": (lambda v: isinstance(v, str), "a string"),
-    "metadata": (lambda v: isinstance(v, dict), "an object"),
-    "payment_fields": (lambda v: v is None or isinstance(v, dict), "an object"),
-    "statement_descriptor": (
-        lambda v: isinstance(v, str) and len(v) <= STATEMENT_DESCRIPTOR_MAX,
-        f"a string of at most {STATEMENT_DESCRIPTOR_MAX} characters",
-    ),
-    "tax_percent": (lambda v: _number(v) and 0 <= v <= 100, "a number from 0 to 100"),
-}
-
-
-def check_fields(body: Mapping[str, Any]) -> None:
-    unknown = sorted(set(body) - set(UPDATABLE))
-    if unknown:
-        raise RequestError(400, "INVALID_FIELDS", f"Unknown field(s): {', '.join(unknown)}.")
-    for name, value in body.items():
-        accepts, what = _CHECKS[name]
-        if not accepts(value):
-            raise RequestError(400, f"INVALID_{name.upper()}", f"{name} must be {what}.")
+    """Rapyd updates only payment invoices, and only while they are draft (checked before the fields); our draft
+    status is Rapyd's."""
+    requests.check_updatable(invoice.provider_fields.get("type"), invoice.status)
 
 
 def _plain_json(value: Any) -> Any:
@@ -145,7 +85,7 @@ def update_fields(body: Mapping[str, Any], invoice: InvoiceData) -> dict[str, An
     due fields set a due date: due_date wins when both are given, as at Rapyd. Metadata is merged into ours;
     statement_descriptor, tax_percent and payment_fields have no column and live in provider_fields, where the
     adapter reads them."""
-    check_fields(body)
+    requests.check_fields(body)
     fields: dict[str, Any] = {}
     if "days_until_due" in body:
         fields["due_date"] = invoice.issue_date + timedelta(days=body["days_until_due"])

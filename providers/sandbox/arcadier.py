@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import secrets
 import time
 import uuid
@@ -27,6 +26,9 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import URLPattern, re_path
 
+from providers.arcadier import payloads, requests
+from providers.arcadier.requests import DENIED, CheckedPayment
+from providers.arcadier.rules import GUID
 from providers.jsonnumbers import dumps_compact, loads_decimal
 
 from .credentials import sandbox_credentials, sandbox_identity
@@ -34,36 +36,8 @@ from .framework import SandboxCall, SandboxError, get_object, list_objects, put_
 
 KIND = "arcadier"
 TOKEN_LIFETIME_S = 10799
-DENIED = "Authorization has been denied for this request."
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-# A payment's `Status` (no official enum; Arcadier's own docs vary the case) -> the order's PaymentStatus.
-PAYMENT_STATUSES: dict[str, str] = {
-    "success": "Paid",
-    "paid": "Paid",
-    "acknowledged": "Acknowledged",
-    "processing": "Processing",
-    "waiting for payment": "Waiting for Payment",
-    "pending": "Pending",
-    "failed": "Failed",
-    "refunded": "Refunded",
-}
-GATEWAY_FIELDS = tuple(
-    f"Gateway{name}"
-    for name in (
-        "PayKey",
-        "TransactionID",
-        "Status",
-        "TimeStamp",
-        "Ref",
-        "CorrelationId",
-        "SenderId",
-        "SenderRef",
-        "ReceiverId",
-        "ReceiverRef",
-        "Payload",
-    )
-)
+# The payment fields Arcadier keeps as sent, as they are named in a payment object.
+GATEWAY_FIELDS = tuple(f"Gateway{name}" for name in payloads.GATEWAY_FIELDS)
 
 
 # -- envelopes -----------------------------------------------------------------------------------------------
@@ -223,85 +197,23 @@ def _payment_view(order: Mapping[str, Any], invoice: Mapping[str, Any]) -> dict[
 
 
 # -- payments update -----------------------------------------------------------------------------------------
-def _guid(item: Mapping[str, Any], field: str, position: int, *, required: bool) -> str | None:
-    holder = item.get(field)
-    if holder is None and not required:
-        return None
-    value = holder.get("ID") if isinstance(holder, dict) else None
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not GUID.match(value):
-        raise SandboxError(400, "INVALID_GUID", f"Payment {position}: {field}.ID {value!r} is not a valid GUID.")
-    return value
-
-
-def _amount(item: Mapping[str, Any], field: str, position: int) -> Decimal | None:
-    value = item.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
-        raise SandboxError(400, "INVALID_AMOUNT", f"Payment {position}: {field} must be a number of at least 0.")
-    return Decimal(value)
-
-
-def _validated(position: int, item: Any, invoice: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise SandboxError(400, "INVALID_PAYMENT", f"Payment {position} must be an object.")
-    number = item.get("InvoiceNo")
-    if number is not None and number != invoice["InvoiceNo"]:
-        raise SandboxError(
-            400,
-            "INVOICE_MISMATCH",
-            f"Payment {position}: InvoiceNo {number!r} is not invoice {invoice['InvoiceNo']}.",
-        )
-    order_id = _guid(item, "Order", position, required=True)
-    _guid(item, "Payee", position, required=False)
-    _guid(item, "Payer", position, required=False)
-    if not any(str(o["ID"]).lower() == str(order_id).lower() for o in invoice["Orders"]):
-        raise SandboxError(
-            400,
-            "ORDER_NOT_IN_INVOICE",
-            f"Payment {position}: order {order_id} is not part of invoice {invoice['InvoiceNo']}.",
-        )
-    status = item.get("Status")
-    if not isinstance(status, str) or status.strip().lower() not in PAYMENT_STATUSES:
-        raise SandboxError(400, "INVALID_STATUS", f"Payment {position}: Status {status!r} is not a payment status.")
-    paid = item.get("DateTimePaid")
-    if paid is not None and (isinstance(paid, bool) or not isinstance(paid, int) or paid < 0):
-        raise SandboxError(400, "INVALID_DATE", f"Payment {position}: DateTimePaid must be Unix seconds.")
-    if "Refunded" in item and not isinstance(item["Refunded"], bool):
-        raise SandboxError(400, "INVALID_PAYMENT", f"Payment {position}: Refunded must be true or false.")
-    gateway = item.get("Gateway")
-    if gateway is not None and not isinstance(gateway, dict):
-        raise SandboxError(400, "INVALID_PAYMENT", f"Payment {position}: Gateway must be an object.")
-    return {
-        "order_id": order_id,
-        "status": status,
-        "total": _amount(item, "Total", position),
-        "fee": _amount(item, "Fee", position),
-        "paid": paid or 0,
-        "item": item,
-    }
-
-
-def _apply(payment: Mapping[str, Any], order: dict[str, Any], now: int) -> str:
+def _apply(payment: CheckedPayment, order: dict[str, Any], now: int) -> str:
     """Record one payment on its order; answer the effect, or "" when the order already was in that state."""
-    item = payment["item"]
+    item = payment.item
     before = json.dumps(order, sort_keys=True)
     old_status = order["PaymentStatus"]
-    refunded = item.get("Refunded") is True
-    new_status = "Refunded" if refunded else PAYMENT_STATUSES[payment["status"].strip().lower()]
+    new_status = payment.payment_status
     stored = dict(order.get("Payment") or {})
-    stored["Status"] = payment["status"]
+    stored["Status"] = payment.status
     # Arcadier fills the amounts and dates of a successful payment itself when they are not sent.
-    stored["Total"] = str(payment["total"] if payment["total"] is not None else stored.get("Total", order["Total"]))
-    stored["Fee"] = str(payment["fee"] if payment["fee"] is not None else stored.get("Fee", order["Fee"]))
+    stored["Total"] = str(payment.total if payment.total is not None else stored.get("Total", order["Total"]))
+    stored["Fee"] = str(payment.fee if payment.fee is not None else stored.get("Fee", order["Fee"]))
     stored.setdefault("DateTimeCreated", now)
-    if payment["paid"]:
-        stored["DateTimePaid"] = payment["paid"]
+    if payment.paid:
+        stored["DateTimePaid"] = payment.paid
     elif new_status == "Paid" and not stored.get("DateTimePaid"):
         stored["DateTimePaid"] = now
-    stored["Refunded"] = refunded or bool(stored.get("Refunded", False))
+    stored["Refunded"] = payment.refunded or bool(stored.get("Refunded", False))
     for name in ("RefundedRef", *GATEWAY_FIELDS):
         if item.get(name) is not None:
             stored[name] = str(item[name])
@@ -321,15 +233,16 @@ def invoice_payments(call: SandboxCall, admin: str, invoice_no: str) -> HttpResp
     _authenticate(call, admin)
     stored = _transaction(invoice_no)
     invoice = stored.data
-    items = _body(call)
-    if not isinstance(items, list) or not items:
-        raise SandboxError(400, "INVALID_BODY", "The body must be a non-empty array of payments, one per order.")
-    payments = [_validated(position, item, invoice) for position, item in enumerate(items, start=1)]
     orders = {str(o["ID"]).lower(): o for o in invoice["Orders"]}
+    try:
+        # Arcadier's rules for the payments array, which the back-office's mirror applies too.
+        payments = requests.payments(_body(call), orders, (invoice["InvoiceNo"],))
+    except requests.Refusal as exc:
+        raise SandboxError(exc.status, exc.code, exc.message) from None
     now = int(time.time())
     answer = []
     for payment in payments:
-        order = orders[payment["order_id"].lower()]
+        order = orders[payment.order_id.lower()]
         effect = _apply(payment, order, now)
         if effect:
             call.effect(f"invoice {invoice_no}: {effect}")

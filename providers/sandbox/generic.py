@@ -22,7 +22,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import path
 
-from providers.jsonnumbers import dumps_compact, loads_decimal
+from providers.generic.requests import INVALID_JSON_MESSAGE, VALIDATION_MESSAGE, read_body, validate
+from providers.jsonnumbers import dumps_compact
 
 from .credentials import sandbox_credentials
 from .framework import SandboxCall, SandboxError, get_object, put_object, sandbox_view
@@ -34,10 +35,6 @@ ACCEPTED_AUTH: tuple[str, ...] = (
 )  # add "none" to accept anonymous calls, as the seed says
 API_KEY_HEADER = "X-Api-Key"
 PERCENT_DISCOUNT_TYPE = 1
-
-LIST_FIELDS = ("paymentMethods", "notification", "beforeDueDates", "afterDueDates")
-BOOL_FIELDS = ("recuringInvoice", "onDueDate")
-TEXT_FIELDS = ("counterPartyName", "accountName", "description", "status")
 
 
 def envelope(succeeded: bool, message: str, errors: list[str], data: Any, status: int) -> HttpResponse:
@@ -63,100 +60,6 @@ def _authenticated(call: SandboxCall) -> bool:
         if key and secrets.compare_digest(key, expected["api_key"]):
             return True
     return False
-
-
-# -- validation --------------------------------------------------------------------------------------------
-def _is_uuid(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
-
-
-def validate(body: Any) -> list[str]:
-    """The model binder's complaints as `$.path: reason` lines (none when the body is valid)."""
-    if not isinstance(body, dict):
-        return ["$: the body must be a JSON object (UpdateInvoice)."]
-    problems: list[str] = []
-    if body.get("id") in (None, ""):
-        problems.append("$.id: the id field is required.")
-    elif not _is_uuid(body["id"]):
-        problems.append("$.id: a uuid is required.")
-    for name in ("counterPartyId", "receivingAccountId"):
-        if not _is_uuid(body.get(name)):
-            problems.append(f"$.{name}: a uuid is required.")
-    for name in TEXT_FIELDS:
-        if body.get(name) is not None and not isinstance(body[name], str):
-            problems.append(f"$.{name}: a string is required.")
-    due = body.get("dueDate")
-    if due is not None and not _is_datetime(due):
-        problems.append("$.dueDate: a date-time (ISO 8601) is required.")
-    if "currency" not in body:
-        problems.append("$.currency: the currency field is required.")
-    for name in ("currency", "billingCycle"):
-        if name in body and not _is_int(body[name]):
-            problems.append(f"$.{name}: an integer is required.")
-    for name in BOOL_FIELDS:
-        if name in body and not isinstance(body[name], bool):
-            problems.append(f"$.{name}: true or false is required.")
-    for name in LIST_FIELDS:
-        value = body.get(name, [])
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
-            problems.append(f"$.{name}: a list of integers is required.")
-    problems += _validate_rows(body.get("products", []), "products", ("productId", "quantity", "unitPrice"))
-    problems += _validate_rows(body.get("taxes", []), "taxes", ("taxId", "taxPercentageValue"))
-    discount = body.get("discount")
-    if discount is not None and (
-        not isinstance(discount, dict)
-        or not _is_int(discount.get("discountType"))
-        or not _is_number(discount.get("discountValue"))
-        or discount["discountValue"] < 0
-    ):
-        problems.append("$.discount: an integer discountType and a discountValue of at least 0 are required.")
-    return problems
-
-
-def _validate_rows(rows: Any, name: str, fields: tuple[str, ...]) -> list[str]:
-    if not isinstance(rows, list):
-        return [f"$.{name}: a list is required."]
-    problems = []
-    for index, row in enumerate(rows):
-        where = f"$.{name}[{index}]"
-        if not isinstance(row, dict):
-            problems.append(f"{where}: an object is required.")
-            continue
-        if not _is_uuid(row.get(fields[0])):
-            problems.append(f"{where}.{fields[0]}: a uuid is required.")
-        if len(fields) == 3:
-            if not _is_int(row.get("quantity")) or row["quantity"] <= 0:
-                problems.append(f"{where}.quantity: an integer greater than 0 is required.")
-            if not _is_number(row.get("unitPrice")) or row["unitPrice"] < 0:
-                problems.append(f"{where}.unitPrice: a number of at least 0 is required.")
-        elif not _is_number(row.get(fields[1])):
-            problems.append(f"{where}.{fields[1]}: a number is required.")
-    return problems
-
-
-def _is_datetime(value: Any) -> bool:
-    from django.utils.dateparse import parse_datetime
-
-    if not isinstance(value, str):
-        return False
-    try:
-        return parse_datetime(value.replace("Z", "+00:00")) is not None
-    except ValueError:
-        return False
 
 
 # -- amounts and storage -----------------------------------------------------------------------------------
@@ -217,12 +120,12 @@ def update_invoice(call: SandboxCall) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="invoices"'
         return response
     try:
-        body = loads_decimal(call.text) if call.text.strip() else None
+        body = read_body(call.text)
     except ValueError:
-        raise SandboxError(400, "INVALID_JSON", "The request body is not valid JSON.") from None
-    problems = validate(body)
+        raise SandboxError(400, "INVALID_JSON", INVALID_JSON_MESSAGE) from None
+    problems = validate(body)  # the API's request rules, shared with the back-office's mirror
     if problems:
-        return envelope(False, "One or more validation errors occurred.", problems, None, 400)
+        return envelope(False, VALIDATION_MESSAGE, problems, None, 400)
     assert isinstance(body, dict)
     key = body["id"].lower()
     current = get_object(KIND, "invoices", key, lock=True)

@@ -23,7 +23,11 @@ from django.http import HttpResponse
 from django.urls import path
 
 from invoices.currencies import is_known
-from providers.jsonnumbers import dumps_compact, loads_decimal
+from providers.jsonnumbers import dumps_compact
+from providers.modulus import requests
+from providers.modulus.payloads import VOID_DATE_FORMAT
+from providers.modulus.status import DRAFT, SENT, VOID
+from providers.validation import is_number, is_positive_int
 
 from .credentials import sandbox_credentials
 from .framework import SandboxCall, SandboxError, get_object, list_objects, put_object, sandbox_view
@@ -32,8 +36,6 @@ from .models import SandboxObject
 KIND = "modulus"
 TOKEN_LIFETIME_S = 15 * 60
 FIRST_INVOICE_ID = 1000
-SENT, VOID, DRAFT = "STATUS_SENT", "STATUS_VOID", "STATUS_DRAFT"
-VOID_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 TITLES = {400: "Error", 401: "Unauthorized", 500: "Error"}
 
 
@@ -49,6 +51,13 @@ def errors(status: int, code: str, message: str) -> HttpResponse:
 
 def refuse(code: int, message: str) -> SandboxError:
     return SandboxError(400, str(code), message)
+
+
+def _refused(refusal: requests.Refusal) -> SandboxError:
+    """A refusal by modulus' request rules (providers/modulus/requests.py, which the back-office's mirror
+    applies too), in the sandbox's terms: no error code where modulus gives none."""
+    code = "" if refusal.error_code is None else str(refusal.error_code)
+    return SandboxError(refusal.status, code, refusal.message)
 
 
 # -- tokens ------------------------------------------------------------------------------------------------
@@ -108,15 +117,6 @@ def _next_invoice_id() -> int:
     return invoice_id
 
 
-def _invoice_id(value: Any) -> int:
-    # The API says Int; its own example sends "35". Both are accepted, as modulus does.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise SandboxError(400, "", "Invalid invoice id.")
-
-
 def _date(value: Any, code: int, message: str) -> date:
     try:
         return date.fromisoformat(str(value))
@@ -128,39 +128,32 @@ def _date(value: Any, code: int, message: str) -> date:
 def invoice(call: SandboxCall) -> HttpResponse:
     _check_token(call)
     try:
-        body = loads_decimal(call.text)
-    except ValueError:
-        raise SandboxError(400, "", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise SandboxError(400, "", "The request body must be a JSON object.")
+        body = requests.read_body(call.text)
+    except requests.Refusal as exc:
+        raise _refused(exc) from None
     if call.request.method == "PATCH":
         return _update(call, body)
     return _create(call, body)
 
 
 def _update(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
-    details = body.get("customer_details")
-    if not isinstance(details, dict):
-        raise SandboxError(400, "", "Missing customer_details.")
-    invoice_id = _invoice_id(details.get("invoice_id"))
-    status = details.get("status")
-    if not status:
-        raise refuse(5526, "Missing status.")
-    if status not in (SENT, VOID):
-        raise refuse(5505, "Invalid status.")
-    number = details.get("invoice_number")
-    if not isinstance(number, str) or not number.strip():
-        raise SandboxError(400, "", "Missing invoice number.")
+    try:
+        update = requests.read_update(body)
+    except requests.Refusal as exc:
+        raise _refused(exc) from None
+    invoice_id, status = update.invoice_id, update.status
     obj = get_object(KIND, "invoices", str(invoice_id), lock=True)
     if obj is None:
         raise SandboxError(400, "", "Invoice not found.")
     held = dict(obj.data)
-    # The document's own example pads the number with spaces.
-    if number.strip() != str(held["invoice_number"]).strip():
+    if update.invoice_number != str(held["invoice_number"]).strip():
         raise SandboxError(400, "", "The invoice number does not match the invoice.")
     void_date = ""
-    if status == VOID and details.get("void_date") not in (None, ""):
-        void_date = _void_date(details["void_date"])
+    if status == VOID:
+        try:
+            void_date = requests.void_date(update.void_date, datetime.now(UTC)) or ""
+        except requests.Refusal as exc:
+            raise _refused(exc) from None
     if held["status"] == VOID and status != VOID:
         raise refuse(5505, "Invalid status.")
     if held["status"] != status:
@@ -176,17 +169,6 @@ def _update(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
     )
 
 
-def _void_date(value: Any) -> str:
-    text = str(value).strip()
-    try:
-        when = datetime.strptime(text, VOID_DATE_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise SandboxError(400, "", "Invalid void date.") from None
-    if when > datetime.now(UTC):
-        raise SandboxError(400, "", "The void date cannot be in the future.")
-    return text
-
-
 def _create(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
     _check_customer(body.get("customer_details"))
     if not body.get("branch_code"):
@@ -197,7 +179,7 @@ def _create(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
         raise refuse(5506, "Issue date can not be after due date.")
     if body.get("book_id") in (None, ""):
         raise refuse(5525, "Missing invoice book.")
-    if not _positive_int(body["book_id"]):
+    if not is_positive_int(body["book_id"]):
         raise refuse(5503, "Invalid book.")
     status = body.get("status")
     if not status:
@@ -206,7 +188,7 @@ def _create(call: SandboxCall, body: dict[str, Any]) -> HttpResponse:
         raise refuse(5505, "Invalid status.")
     if body.get("payment_term_id") in (None, ""):
         raise refuse(5527, "Missing payment term.")
-    if not _positive_int(body["payment_term_id"]):
+    if not is_positive_int(body["payment_term_id"]):
         raise refuse(5512, "Invalid payment term.")
     _check_items(body.get("items"))
     invoice_id = _next_invoice_id()
@@ -240,10 +222,10 @@ def _check_items(items: Any) -> None:
         required = ("item_code", "unit_id", "quantity")
         if not isinstance(item, dict) or any(item.get(k) in (None, "") for k in required):
             raise refuse(5529, f"Missing code, unit or quantity in item row with index {index}.")
-        if not _positive_int(item["unit_id"]):
+        if not is_positive_int(item["unit_id"]):
             raise refuse(5509, f"Invalid Unit at row with index {index}.")
         quantity, price = item["quantity"], item.get("unit_price", 0)
-        if not _number(quantity) or quantity <= 0 or not _number(price) or price < 0:
+        if not is_number(quantity) or quantity <= 0 or not is_number(price) or price < 0:
             raise refuse(5507, "Some rows are invalid.")
 
 
@@ -256,14 +238,6 @@ def _storable(value: Any) -> Any:
     if isinstance(value, list):
         return [_storable(v) for v in value]
     return value
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
 urlpatterns = [

@@ -28,10 +28,11 @@ from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from invoices.currencies import is_known
 from invoices.money import round_money
-from providers.jsonnumbers import dumps_compact, loads_decimal
-from providers.rapyd import signing
+from providers.jsonnumbers import dumps_compact
+from providers.rapyd import requests, signing
+from providers.rapyd.requests import CREATABLE, NOT_FOUND, UNAUTHENTICATED, UPDATABLE
+from providers.validation import is_number
 
 from .credentials import sandbox_credentials
 from .framework import (
@@ -54,24 +55,9 @@ RATE_LIMIT_PER_5_MINUTES = 1000
 TIMESTAMP_TOLERANCE_S = 60
 SALT_LENGTHS = range(8, 17)
 IDEMPOTENCY_TTL = timedelta(hours=24)
-STATEMENT_DESCRIPTOR_MAX = 22
 
-UNAUTHENTICATED = "UNAUTHENTICATED_API_CALL"
-NOT_FOUND = "ERROR_GET_INVOICE"
 MONEY_KEYS = ("subtotal", "tax", "total", "tax_percent", "discount_amount")
 LINE_NUMBER_KEYS = ("amount", "quantity", "unit_amount")
-UPDATABLE = frozenset(
-    {
-        "days_until_due",
-        "due_date",
-        "description",
-        "metadata",
-        "payment_fields",
-        "statement_descriptor",
-        "tax_percent",
-    }
-)
-CREATABLE = UPDATABLE | {"customer", "currency", "lines", "billing", "payment_method"}
 
 # Rapyd headers spelled with an underscore, which Django's development server would otherwise drop.
 UNDERSCORE_HEADERS = frozenset({"access_key"})
@@ -192,58 +178,27 @@ def rapyd_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callabl
 
 
 # -- the invoice object ----------------------------------------------------------------------------------
+# Rapyd's request rules (providers/rapyd/requests.py) are the ones the back-office's mirror applies too.
+def _refused(error: requests.RequestError) -> SandboxError:
+    return SandboxError(error.status, error.code, error.message)
+
+
 def _body(call: SandboxCall, *, required: bool) -> dict[str, Any]:
-    text = call.text
-    if not text.strip():
-        if required:
-            raise SandboxError(400, "INVALID_BODY", "A JSON body is required.")
-        return {}
     try:
-        body = loads_decimal(text)
-    except ValueError:
-        raise SandboxError(400, "INVALID_JSON", "The body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise SandboxError(400, "INVALID_BODY", "The body must be a JSON object.")
-    return body
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+        return requests.parse_body(call.text, required=required)
+    except requests.RequestError as exc:
+        raise _refused(exc) from None
 
 
 def _invalid(name: str, message: str) -> SandboxError:
-    return SandboxError(400, f"INVALID_{name.upper()}", message)
+    return _refused(requests.invalid(name, message))
 
 
 def _check_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise SandboxError(400, "INVALID_FIELDS", f"Unknown field(s): {', '.join(unknown)}.")
-    checks: dict[str, tuple[Callable[[Any], bool], str]] = {
-        "days_until_due": (
-            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-            "a whole number",
-        ),
-        "due_date": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0, "Unix seconds"),
-        "description": (lambda v: isinstance(v, str), "a string"),
-        "metadata": (lambda v: isinstance(v, dict), "an object"),
-        "payment_fields": (lambda v: v is None or isinstance(v, dict), "an object"),
-        "statement_descriptor": (
-            lambda v: isinstance(v, str) and len(v) <= STATEMENT_DESCRIPTOR_MAX,
-            f"a string of at most {STATEMENT_DESCRIPTOR_MAX} characters",
-        ),
-        "tax_percent": (lambda v: _is_number(v) and 0 <= v <= 100, "a number from 0 to 100"),
-        "customer": (lambda v: isinstance(v, str) and v.startswith("cus_"), "a customer id (cus_…)"),
-        "currency": (is_known, "an ISO 4217 code"),
-        "billing": (
-            lambda v: v in ("pay_automatically", "send_invoice"),
-            "pay_automatically or send_invoice",
-        ),
-        "payment_method": (lambda v: isinstance(v, str), "a payment method id"),
-    }
-    for name, value in body.items():
-        if name in checks and not checks[name][0](value):
-            raise _invalid(name, f"{name} must be {checks[name][1]}.")
+    try:
+        requests.check_fields(body, allowed)
+    except requests.RequestError as exc:
+        raise _refused(exc) from None
 
 
 def _lines(raw: Any, currency: str) -> list[dict[str, Any]]:
@@ -251,15 +206,15 @@ def _lines(raw: Any, currency: str) -> list[dict[str, Any]]:
         raise _invalid("lines", "lines must be a list.")
     lines = []
     for position, line in enumerate(raw, start=1):
-        if not isinstance(line, dict) or not _is_number(line.get("amount")):
+        if not isinstance(line, dict) or not is_number(line.get("amount")):
             raise _invalid("lines", f"line {position} needs a numeric amount.")
         quantity = line.get("quantity", 1)
-        if not _is_number(quantity) or quantity <= 0:
+        if not is_number(quantity) or quantity <= 0:
             raise _invalid("lines", f"line {position}: quantity must be a positive number.")
         if not isinstance(line.get("description", ""), str):
             raise _invalid("lines", f"line {position}: description must be a string.")
         unit = line.get("unit_amount", line["amount"])
-        if not _is_number(unit):
+        if not is_number(unit):
             raise _invalid("lines", f"line {position}: unit_amount must be a number.")
         lines.append(
             {
@@ -388,7 +343,7 @@ def invoices(call: SandboxCall) -> HttpResponse:
         found.sort(key=lambda d: d["created_at"], reverse=True)
         return success([render(d) for d in found[:limit]])
     body = _body(call, required=True)
-    _check_fields(body, frozenset(CREATABLE))
+    _check_fields(body, CREATABLE)
     for name in ("customer", "currency"):
         if name not in body:
             raise _invalid(name, f"{name} is required.")
@@ -415,12 +370,10 @@ def invoice(call: SandboxCall, invoice_id: str) -> HttpResponse:
         call.effect(f"deleted {invoice_id}")
         return success({"deleted": True, "id": invoice_id})
     body = _body(call, required=False)
-    if data["type"] == "payout":
-        raise SandboxError(400, "ERROR_UPDATE_PAYOUT_INVOICE", "The invoice is not a payment invoice.")
-    if data["status"] != "draft":
-        raise SandboxError(
-            400, "ERROR_UPDATE_NOT_DRAFT_INVOICE", "The invoice is not draft. Can only update draft invoice."
-        )
+    try:
+        requests.check_updatable(data["type"], data["status"])
+    except requests.RequestError as exc:
+        raise _refused(exc) from None
     _check_fields(body, UPDATABLE)
     changed = _apply(data, body)
     if changed:

@@ -13,13 +13,17 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
+
+from providers.vtex import requests
+from providers.vtex.payloads import INPUT, OUTPUT
 
 from .credentials import sandbox_credentials
 from .framework import (
@@ -37,10 +41,7 @@ ORDERS = "orders"
 INVOICED = "invoiced"
 HANDLING = frozenset({"ready-for-handling", "start-handling", "handling"})
 CANCELED = frozenset({"cancel", "canceled"})
-OUTPUT, INPUT = "Output", "Input"
-REQUIRED = ("type", "issuanceDate", "invoiceNumber", "invoiceValue", "items")
 OPTIONAL_TEXT = ("invoiceKey", "invoiceUrl", "embeddedInvoice", "courier", "trackingNumber", "trackingUrl")
-TRACKING_REQUIRED = ("trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 DESCRIPTIONS = {
     "ready-for-handling": "Pronto para o manuseio",
     "start-handling": "Iniciar manuseio",
@@ -81,6 +82,16 @@ def _authenticate(call: SandboxCall, *, write: bool) -> None:
     raise SandboxError(401, "1", "Unauthorized: the application key or token is not valid.")
 
 
+@contextmanager
+def _vtex_rules() -> Iterator[None]:
+    """VTEX's request rules (providers/vtex/requests.py, which the back-office's mirror applies too), their
+    refusals answered in VTEX's envelope."""
+    try:
+        yield
+    except requests.RequestRefused as exc:
+        raise SandboxError(exc.status, "1", exc.message) from None
+
+
 def _body(call: SandboxCall) -> dict[str, Any]:
     if call.request.content_type != "application/json":
         raise SandboxError(415, "1", "Content-Type must be application/json.")
@@ -88,9 +99,8 @@ def _body(call: SandboxCall) -> dict[str, Any]:
         body = json.loads(call.text)
     except ValueError:
         raise SandboxError(400, "1", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise SandboxError(400, "1", "The request body must be a JSON object.")
-    return body
+    with _vtex_rules():
+        return requests.body_object(body)
 
 
 def _now() -> str:
@@ -217,45 +227,19 @@ def order_view(call: SandboxCall, order_id: str) -> HttpResponse:
 
 
 # -- invoices ------------------------------------------------------------------------------------------------
-def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None or (value == "" and not required):
-        if required:
-            raise SandboxError(400, "1", f"{name} is required.")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise SandboxError(400, "1", f"{name} must be {'a non-empty' if required else 'a'} string.")
-    return value
-
-
-def _instant(body: dict[str, Any], name: str, *, with_time: bool = True) -> str | None:
-    value = _text(body, name)
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise SandboxError(400, "1", f"{name} must be an ISO 8601 date and time.") from None
-    if with_time and len(value) <= len("2019-01-31"):
-        raise SandboxError(400, "1", f"{name} must carry a time as well as a date.")
-    return value
+def _instant(body: dict[str, Any], name: str) -> str | None:
+    """A date and time VTEX accepts, kept as sent."""
+    return body[name] if requests.instant(body, name) is not None else None
 
 
 def _items(body: dict[str, Any], order: dict[str, Any]) -> list[dict[str, Any]]:
-    items = body["items"]
-    if not isinstance(items, list):
-        raise SandboxError(400, "1", "items must be an array.")
     ordered = [item["id"] for item in order["items"]]
     result = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise SandboxError(400, "1", f"items[{index}] must be an object.")
-        sku, price, quantity = item.get("id"), item.get("price"), item.get("quantity")
-        if not isinstance(sku, str) or not sku:
-            raise SandboxError(400, "1", f"items[{index}].id must be the SKU id as a string.")
-        for name, value, low in (("price", price, 0), ("quantity", quantity, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise SandboxError(400, "1", f"items[{index}].{name} must be an integer of at least {low}.")
+    for index, item in enumerate(requests.items_array(body["items"])):
+        item = requests.item_object(index, item)
+        sku = requests.sku(item, f"items[{index}].")
+        price = requests.whole(item.get("price"), f"items[{index}].price", 0)
+        quantity = requests.whole(item.get("quantity"), f"items[{index}].quantity", 1)
         if ordered and sku not in ordered:
             raise SandboxError(400, "1", f"Item {sku} is not in order {order['orderId']}.")
         result.append(
@@ -271,21 +255,15 @@ def _items(body: dict[str, Any], order: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _package_from(body: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
-    missing = [name for name in REQUIRED if body.get(name) is None or body.get(name) == ""]
-    if missing:
-        raise SandboxError(400, "1", f"Required field(s) missing: {', '.join(missing)}.")
-    kind = str(body["type"]).capitalize()
-    if kind not in (OUTPUT, INPUT):
-        raise SandboxError(400, "1", "type must be Output or Input.")
-    value = body["invoiceValue"]
-    if not isinstance(value, str) or not value.isdigit() or not value.isascii() or int(value) <= 0:
-        raise SandboxError(400, "1", "invoiceValue must be a string of cents greater than 0, without separators.")
+    requests.require_notification(body)
+    kind = requests.invoice_type(body["type"])
+    value = requests.cents(body["invoiceValue"])
     return {
         "type": kind,
-        "invoiceNumber": _text(body, "invoiceNumber", required=True),
-        "invoiceValue": int(value),
+        "invoiceNumber": requests.text(body, "invoiceNumber", required=True),
+        "invoiceValue": value,
         "issuanceDate": _instant(body, "issuanceDate"),
-        **{name: _text(body, name) for name in OPTIONAL_TEXT},
+        **{name: requests.text(body, name) for name in OPTIONAL_TEXT},
         "dispatchedDate": _instant(body, "dispatchedDate"),
         "items": _items(body, order),
         "courierStatus": None,
@@ -325,7 +303,8 @@ def invoice_view(call: SandboxCall, order_id: str) -> HttpResponse:
     _authenticate(call, write=True)
     body = _body(call)
     order = _order(order_id, lock=True)
-    package = _package_from(body, order)
+    with _vtex_rules():
+        package = _package_from(body, order)
     number = package["invoiceNumber"]
     if any(p["invoiceNumber"] == number for p in _packages(order)):
         return _receipt(order_id)  # VTEX only issues a new receipt: the invoice stays as first sent
@@ -349,15 +328,14 @@ def invoice_tracking_number_view(call: SandboxCall, order_id: str, invoice_numbe
     body = _body(call)
     order = _order(order_id, lock=True)
     package = _package(order, invoice_number)
-    missing = [name for name in TRACKING_REQUIRED if name not in body]
-    if missing:
-        raise SandboxError(400, "1", f"Required field(s) missing: {', '.join(missing)}.")
-    tracking = {
-        "trackingNumber": _text(body, "trackingNumber", required=True),
-        "trackingUrl": _text(body, "trackingUrl"),
-        "courier": _text(body, "courier"),
-        "dispatchedDate": _instant(body, "dispatchedDate"),
-    }
+    with _vtex_rules():
+        requests.require_tracking(body)
+        tracking = {
+            "trackingNumber": requests.text(body, "trackingNumber", required=True),
+            "trackingUrl": requests.text(body, "trackingUrl"),
+            "courier": requests.text(body, "courier"),
+            "dispatchedDate": _instant(body, "dispatchedDate"),
+        }
     if any(package.get(name) != value for name, value in tracking.items()):
         package.update(tracking)
         call.effect(f"tracking {tracking['trackingNumber']} set on invoice {invoice_number} of order {order_id}")

@@ -2,9 +2,10 @@
 answers. Pure: no HTTP, no database (the view in invoices/api/mirrors/vtex.py does the rest).
 
 What VTEX's documents leave open, decided here:
-- Validation follows what VTEX enforces (the sandbox emulates it), which is a little looser than its OpenAPI
-  file: optional texts may be null (the seed's own example sends `"courier": null`), `type` is read without
-  regard to case (the docs ask for `input` in one place, `Input` in another).
+- Validation follows what VTEX enforces (requests.py, the rules the sandbox emulator applies too), which is a
+  little looser than its OpenAPI file: optional texts may be null (the seed's own example sends
+  `"courier": null`), `type` is read without regard to case (the docs ask for `input` in one place, `Input` in
+  another).
 - A date and time without a UTC offset is read in the account's `timezone` setting (UTC by default).
 - We record an invoice by its items. `invoiceValue` may be less than the items add up to (VTEX's own example
   invoices 2499 of 2 x 2499): the difference is recorded as the invoice's discount, so the value VTEX receives
@@ -28,14 +29,13 @@ from django.core.validators import URLValidator
 from invoices.currencies import UnknownCurrency
 from invoices.money import from_minor
 
-from . import openapi
-from .payloads import INPUT, INVOICE_TYPE, OUTPUT, PASSTHROUGH_FIELDS
+from . import openapi, requests
+from .payloads import INVOICE_TYPE, PASSTHROUGH_FIELDS
+from .requests import RequestRefused as RequestRefused
 
 # VTEX's OMS answers every refusal with the code "1" and the reason in the message.
 ERROR_CODE = "1"
 DEFAULT_CURRENCY = "BRL"  # VTEX stores are Brazilian first; an account's `currency` setting says otherwise
-REQUIRED = ("type", "issuanceDate", "invoiceNumber", "invoiceValue", "items")
-TRACKING_REQUIRED = ("trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 MAX_CENTS = 10**15  # a sanity bound on any integer of cents; what fits our amounts depends on the currency
 MAX_AMOUNT = Decimal(10) ** 14  # our amounts: 18 digits, 4 of them decimals
 MAX_QUANTITY = 999_999_999
@@ -76,15 +76,6 @@ RETURN_EXAMPLE: dict[str, Any] = {
 # VTEX's OpenAPI templates of the two paths.
 INVOICE = "/api/oms/pvt/orders/{orderId}/invoice"
 INVOICE_NUMBER = f"{INVOICE}/{{invoiceNumber}}"
-
-
-class RequestRefused(ValueError):
-    """A request VTEX would refuse: the HTTP status and VTEX's message."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -149,38 +140,15 @@ class InvoiceIntent:
 
 
 # -- requests ------------------------------------------------------------------------------------------------
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise RequestRefused("The request body must be a JSON object.")
-    return body
-
-
+# VTEX's own rules come from requests.py. What this module adds are the needs of our records (lengths, sizes,
+# URLs, descriptions as text, items to record the invoice by): VTEX does not have them, so its emulator does not
+# apply them.
 def _text(body: Mapping[str, Any], name: str, *, required: bool = False, where: str = "") -> str | None:
-    value = body.get(name)
-    label = f"{where}{name}"
-    if value is None or (value == "" and not required):
-        if required:
-            raise RequestRefused(f"{label} is required.")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise RequestRefused(f"{label} must be {'a non-empty' if required else 'a'} string.")
+    value = requests.text(body, name, required=required, where=where)
     limit = MAX_LENGTH.get(name) if not where else MAX_ITEM_LENGTH.get(name)
-    if limit and len(value) > limit:
-        raise RequestRefused(f"{label} must be at most {limit} characters.")
+    if value is not None and limit and len(value) > limit:
+        raise RequestRefused(f"{where}{name} must be at most {limit} characters.")
     return value
-
-
-def _instant(body: Mapping[str, Any], name: str) -> datetime | None:
-    value = _text(body, name)
-    if value is None:
-        return None
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise RequestRefused(f"{name} must be an ISO 8601 date and time.") from None
-    if len(value) <= len("2019-01-31"):
-        raise RequestRefused(f"{name} must carry a time as well as a date.")
-    return instant
 
 
 def _url(body: Mapping[str, Any], name: str) -> str | None:
@@ -194,25 +162,21 @@ def _url(body: Mapping[str, Any], name: str) -> str | None:
 
 
 def _whole(value: Any, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise RequestRefused(f"{label} must be an integer of at least {low}.")
-    if value > high:
+    number = requests.whole(value, label, low)
+    if number > high:
         raise RequestRefused(f"{label} must be at most {high}.")
-    return value
+    return number
 
 
 def _items(value: Any) -> tuple[Item, ...]:
-    if not isinstance(value, list):
-        raise RequestRefused("items must be an array.")
-    if not value:
+    if not requests.items_array(value):
         raise RequestRefused("items must list the SKUs being invoiced: the back-office records an invoice by them.")
     items = []
     for index, item in enumerate(value):
         where = f"items[{index}]."
-        if not isinstance(item, dict):
-            raise RequestRefused(f"items[{index}] must be an object.")
-        sku = item.get("id")
-        if not isinstance(sku, str) or not sku.strip():
+        item = requests.item_object(index, item)
+        sku = requests.sku(item, where)
+        if not sku.strip():  # VTEX takes a blank SKU; our line keeps it trimmed, where it would name nothing
             raise RequestRefused(f"{where}id must be the SKU id as a string.")
         _text(item, "id", where=where)
         price = _whole(item.get("price"), f"{where}price", 0, MAX_CENTS)
@@ -222,11 +186,10 @@ def _items(value: Any) -> tuple[Item, ...]:
 
 
 def _cents(value: Any) -> int:
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or int(value) <= 0:
-        raise RequestRefused("invoiceValue must be a string of cents greater than 0, without separators.")
-    if int(value) > MAX_CENTS:
+    cents = requests.cents(value)
+    if cents > MAX_CENTS:
         raise RequestRefused(f"invoiceValue must be at most {MAX_CENTS}.")
-    return int(value)
+    return cents
 
 
 def _tracking(body: Mapping[str, Any], *, number_required: bool) -> Tracking:
@@ -234,22 +197,18 @@ def _tracking(body: Mapping[str, Any], *, number_required: bool) -> Tracking:
         tracking_number=_text(body, "trackingNumber", required=number_required),
         tracking_url=_url(body, "trackingUrl"),
         courier=_text(body, "courier"),
-        dispatched=_instant(body, "dispatchedDate"),
+        dispatched=requests.instant(body, "dispatchedDate"),
     )
 
 
 def parse_notification(body: Any) -> Notification:
     """The invoice notification, checked in the order VTEX checks it; RequestRefused names the field."""
-    body = _object(body)
-    missing = [name for name in REQUIRED if body.get(name) is None or body.get(name) == ""]
-    if missing:
-        raise RequestRefused(f"Required field(s) missing: {', '.join(missing)}.")
-    kind = body["type"].capitalize() if isinstance(body["type"], str) else ""
-    if kind not in (OUTPUT, INPUT):
-        raise RequestRefused("type must be Output or Input.")
+    body = requests.body_object(body)
+    requests.require_notification(body)
+    kind = requests.invoice_type(body["type"])
     value = _cents(body["invoiceValue"])
     number = _text(body, "invoiceNumber", required=True) or ""
-    issued = _instant(body, "issuanceDate")
+    issued = requests.instant(body, "issuanceDate")
     if issued is None:
         raise RequestRefused("Required field(s) missing: issuanceDate.")
     passthrough = {name: text for name in PASSTHROUGH_FIELDS if (text := _text(body, name)) is not None}
@@ -274,10 +233,8 @@ def parse_notification(body: Any) -> Notification:
 
 def parse_tracking(body: Any) -> Tracking:
     """`PATCH …/invoice/{invoiceNumber}`: all four fields present; all but trackingNumber may be null."""
-    body = _object(body)
-    missing = [name for name in TRACKING_REQUIRED if name not in body]
-    if missing:
-        raise RequestRefused(f"Required field(s) missing: {', '.join(missing)}.")
+    body = requests.body_object(body)
+    requests.require_tracking(body)
     return _tracking(body, number_required=True)
 
 
