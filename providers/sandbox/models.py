@@ -39,7 +39,8 @@ class SandboxRequest(models.Model):
     body = models.TextField(blank=True, default="")
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.TextField(blank=True, default="")
-    effect = models.CharField(max_length=300, blank=True, default="", db_index=True)
+    # Every state change this request applied, "; "-separated (one request may change several orders).
+    effect = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=200, blank=True, default="")
     fault = models.CharField(max_length=16, blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
