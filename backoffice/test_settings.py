@@ -22,6 +22,9 @@ os.environ.setdefault("DELIVERY_KICK_ON_COMMIT", "false")
 
 from .settings import *  # noqa: F403
 
+# Server threads (live_server, the mirrors' delivery threads) must not keep connections past a request, or the
+# test database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins; never used outside tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # No collectstatic before tests: plain storage (production uses WhiteNoise's hashed manifest).

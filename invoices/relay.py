@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from providers.base import (
@@ -183,7 +183,9 @@ def attempt_delivery(claimed: Claim, *, worker: str = "") -> Outcome:
         delivery=delivery, number=delivery.attempts, worker=worker or claimed.token, started_at=started
     )
     clock = time.monotonic()
-    invoice = Invoice.objects.prefetch_related("lines", "orders").get(pk=delivery.invoice_id)
+    # The invoice came with the delivery (select_related): only its lines and orders are still to be read.
+    invoice = delivery.invoice
+    prefetch_related_objects([invoice], "lines", "orders")
     change = Change(
         operation=Operation(delivery.operation),
         idempotency_key=delivery.idempotency_key,
@@ -379,12 +381,13 @@ def deliver_now(delivery_id: int, *, worker: str, budget_seconds: float) -> Outc
 
 
 def _attempt_in_thread(claimed: Claim, worker: str) -> Outcome:
-    from django.db import close_old_connections
+    from django.db import connections
 
     try:
         return attempt_delivery(claimed, worker=worker)
     finally:
-        close_old_connections()
+        # This pool's threads live as long as the web process: never leave a connection open between attempts.
+        connections.close_all()
 
 
 _pool: ThreadPoolExecutor | None = None
