@@ -309,3 +309,8 @@ DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="")
 # --- REST API --------------------------------------------------------------------------------------------------
 # How long a mirror call waits for the provider before answering 202 "accepted and queued".
 MIRROR_DELIVERY_BUDGET_SECONDS = env.float("MIRROR_DELIVERY_BUDGET_SECONDS", default=5.0)
+
+# --- Inbound webhooks ------------------------------------------------------------------------------------------
+# The public scheme, host and path prefix providers call (e.g. https://backoffice.example.com): Rapyd signs the
+# full URL it was given, which a proxy in front of the app may not pass on. Empty: the URL as the request arrived.
+WEBHOOK_PUBLIC_BASE_URL = env.str("WEBHOOK_PUBLIC_BASE_URL", default="")

@@ -19,8 +19,8 @@ from providers import rules
 from providers.models import ProviderAccount
 
 from .actors import Actor
-from .lifecycle import IllegalTransition, InvoiceStatus, check_transition
-from .models import ApiClient, Invoice, InvoiceLine, InvoiceOrder, StatusChange
+from .lifecycle import IllegalTransition, InvoiceStatus, allowed_targets, check_transition, label
+from .models import ApiClient, Invoice, InvoiceLine, InvoiceOrder, OrderPaymentStatus, StatusChange
 from .money import compute_totals
 from .outbox import DOORS_WITHOUT_DELIVERY, enqueue_delivery
 from .selectors import invoice_data
@@ -311,6 +311,122 @@ def invoices_bulk_transition(
         else:
             outcomes.append(BulkOutcome(invoice_id, number, True, f"now {InvoiceStatus(to_status).label}"))
     return outcomes
+
+
+# --- What a provider reports (webhooks) -------------------------------------------------------------------------
+PROVIDER_ORDER_FIELDS = frozenset({"order_id", "payment_status", "amount", "fee", "gateway", "paid_at"})
+
+
+@dataclass(frozen=True)
+class ProviderEventOutcome:
+    invoice: Invoice
+    applied: bool  # False: the event carried nothing newer than the invoice already reflects; nothing changed
+    message: str
+
+
+def lifecycle_walk(from_status: str, to_status: str) -> list[str] | None:
+    """The statuses to pass through, in order, to go from one status to another along the lifecycle table (e.g.
+    draft → open → paid is ["open", "paid"]); [] when they are the same; None when there is no way."""
+    ways: dict[str, list[str]] = {from_status: []}
+    queue = [from_status]
+    while queue:
+        current = queue.pop(0)
+        if current == to_status:
+            return ways[current]
+        for target in sorted(allowed_targets(current)):
+            if target not in ways:
+                ways[target] = [*ways[current], target]
+                queue.append(target)
+    return None
+
+
+@transaction.atomic
+def invoice_apply_provider_event(
+    *,
+    invoice_id: int,
+    actor: Actor,
+    door: str,
+    reason: str,
+    occurred_at: datetime | None,
+    to_status: str | None = None,
+    paid_at: datetime | None = None,
+    order_payments: Sequence[Mapping[str, Any]] = (),
+) -> ProviderEventOutcome:
+    """Apply what a provider reports about an invoice: its status (through the intermediate steps the lifecycle
+    needs, each one checked and recorded as any change is), its orders' payment states and when it was paid.
+
+    Never moves the invoice backwards: an event older than the newest one applied (`last_provider_event_at`), or
+    one reporting a status the invoice has already passed, changes nothing. A move the lifecycle or the provider
+    refuses raises IllegalTransition, and nothing changes either."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    last = invoice.last_provider_event_at
+    if occurred_at is not None and last is not None and occurred_at < last:
+        return ProviderEventOutcome(
+            invoice,
+            False,
+            f"{invoice.number}: the event ({occurred_at.isoformat()}) is older than the newest one already "
+            f"applied ({last.isoformat()}); nothing changed",
+        )
+    changes: list[str] = []
+    if to_status and to_status != invoice.status:
+        if lifecycle_walk(to_status, invoice.status) is not None:
+            return ProviderEventOutcome(
+                invoice,
+                False,
+                f"{invoice.number} is already past {label(to_status)} (it is {label(invoice.status)}); nothing changed",
+            )
+        steps = lifecycle_walk(invoice.status, to_status)
+        if steps is None:
+            check_transition(invoice.status, to_status)  # raises, naming the moves allowed from here
+            raise IllegalTransition(invoice.status, to_status)
+        for step in steps:
+            invoice_transition(invoice_id=invoice.pk, to_status=step, actor=actor, door=door, reason=reason)
+        changes.append(" → ".join([invoice.status, *steps]))
+        invoice.refresh_from_db()
+    touched = _apply_order_payments(invoice, order_payments, changes)
+    if paid_at is not None and invoice.status == InvoiceStatus.PAID and invoice.paid_at != paid_at:
+        invoice.paid_at = paid_at
+        changes.append(f"paid at {paid_at.isoformat()}")
+        touched = True
+    if touched:
+        invoice.version += 1
+    if occurred_at is not None and (last is None or occurred_at > last):
+        invoice.last_provider_event_at = occurred_at
+    invoice.save(update_fields=["paid_at", "last_provider_event_at", "version", "updated_at"])
+    summary = "; ".join(changes) if changes else f"already {label(invoice.status)}, nothing to change"
+    return ProviderEventOutcome(invoice, True, f"{invoice.number}: {summary}")
+
+
+def _apply_order_payments(invoice: Invoice, payments: Sequence[Mapping[str, Any]], changes: list[str]) -> bool:
+    """Set each reported order's payment state; orders the invoice does not cover are named, never created."""
+    orders = {order.order_id.lower(): order for order in invoice.orders.all()}
+    touched = False
+    for payment in payments:
+        unknown = set(payment) - PROVIDER_ORDER_FIELDS
+        if unknown:
+            raise ValidationError(f"Unknown order field(s): {', '.join(sorted(unknown))}.")
+        order_id = str(payment.get("order_id", ""))
+        order = orders.get(order_id.lower())
+        if order is None:
+            changes.append(f"order {order_id} is not on this invoice (left alone)")
+            continue
+        status = payment.get("payment_status")
+        if status is not None and status not in OrderPaymentStatus.values:
+            raise ValidationError(f"Unknown order payment status {status!r}.")
+        wanted = {name: value for name, value in payment.items() if name != "order_id" and value is not None}
+        if "gateway" in wanted:
+            wanted["gateway"] = {**(order.gateway or {}), **wanted["gateway"]}
+        fields = [name for name, value in wanted.items() if getattr(order, name) != value]
+        if not fields:
+            continue
+        before = order.payment_status
+        for name in fields:
+            setattr(order, name, wanted[name])
+        order.save(update_fields=fields)
+        what = f"{before or '-'} → {order.payment_status}" if "payment_status" in fields else "payment details"
+        changes.append(f"order {order.order_id}: {what}")
+        touched = True
+    return touched
 
 
 # --- API clients (issued by `invoices.api_clients.api_client_create`) ---------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("vtex/", include("invoices.api.mirrors.vtex")),
     path("rapyd/", include("invoices.api.mirrors.rapyd")),
     path("v1/", include("invoices.api.v1.urls")),
+    path("webhooks/", include("invoices.webhooks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
