@@ -8,6 +8,7 @@ writes a row itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -18,6 +19,7 @@ from django.forms import BaseFormSet, BaseInlineFormSet, Form, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from invoices.actors import Actor
@@ -34,12 +36,13 @@ from invoices.services import (
 from providers.base import ProviderRuleError
 from providers.kinds import ProviderKind
 
-from . import invoice_emails, push
+from . import dashboard, export, invoice_emails, push
 from .actions import ActionPermissionMixin
 from .activity import DeliveryInline, EmailInline
 from .display import format_money, status_badge
 from .forms import InvoiceForm, InvoiceLineForm, ServiceRefusal, StatusChangeForm
 from .status import PERMISSION, STATUS_ACTIONS, apply_status_change, preview_rows, render_confirmation
+from .timeline import Timeline
 from .totals import totals_per_currency
 
 if TYPE_CHECKING:
@@ -131,8 +134,8 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
         "customer",
         "account",
         "status_badge",
-        "sync_state",
         "total_display",
+        "sync_state",
         "issue_date",
         "due_date",
     )
@@ -167,10 +170,10 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
 
     # -- list ----------------------------------------------------------------------------------------------
     @admin.display(description="customer", ordering="customer_name")
-    def customer(self, invoice: Invoice) -> str:
-        return (
-            f"{invoice.customer_name} <{invoice.customer_email}>" if invoice.customer_email else invoice.customer_name
-        )
+    def customer(self, invoice: Invoice) -> SafeString | str:
+        if not invoice.customer_email:
+            return invoice.customer_name
+        return format_html('{}<br><span class="quiet">{}</span>', invoice.customer_name, invoice.customer_email)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, invoice: Invoice) -> SafeString:
@@ -193,6 +196,7 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
         context = getattr(response, "context_data", None)
         if isinstance(context, dict) and "cl" in context:
             context["currency_totals"] = totals_per_currency(context["cl"].queryset)
+            context.update(export.export_context(context["cl"]))
         return response
 
     # -- permissions ---------------------------------------------------------------------------------------
@@ -292,6 +296,19 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Invoice | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk is not None:
+            context["timeline"] = Timeline(request, obj.pk)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request: HttpRequest, obj: Invoice, form: ModelForm, change: bool) -> None:
         # Deliberately empty: the service writes the invoice with its lines and orders in `save_related`,
         # where the inline formsets are at hand.
@@ -344,9 +361,19 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
             message.append({"changed": {"fields": changed}})
         return message
 
-    # -- "Change status" for one invoice -------------------------------------------------------------------
+    # -- "Change status" for one invoice, the dashboard, the CSV export --------------------------------------
     def get_urls(self) -> list[URLPattern]:
         own = [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(partial(dashboard.dashboard_view, self)),
+                name="invoices_invoice_dashboard",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(partial(export.export_view, self)),
+                name="invoices_invoice_export",
+            ),
             path(
                 "<path:object_id>/change-status/",
                 self.admin_site.admin_view(self.change_status_view),
