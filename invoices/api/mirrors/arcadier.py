@@ -260,7 +260,7 @@ class InvoiceEmailView(ArcadierView):
         summary="Send Arcadier's invoice email (Arcadier wrapper)",
         description="Asks Arcadier to send its own invoice email to the consumer after checkout.",
         request=None,
-        responses={200: EMAIL_ANSWER, 202: EMAIL_ANSWER, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: EMAIL_ANSWER, 202: EMAIL_ANSWER, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         parameters=[INVOICE_ID, IDEMPOTENCY],
         examples=[
             OpenApiExample("Email sent", value=arcadier.email_sent(), response_only=True, status_codes=["200"]),
