@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0001_initial'),
+        ("sandbox", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sandboxrequest',
-            name='effect',
-            field=models.TextField(blank=True, default=''),
+            model_name="sandboxrequest",
+            name="effect",
+            field=models.TextField(blank=True, default=""),
         ),
     ]
