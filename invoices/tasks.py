@@ -6,6 +6,7 @@ import os
 import socket
 
 from celery import shared_task
+from django.db.models import Subquery
 
 from . import relay
 from .email_tasks import send_invoice_email, sweep_invoice_emails
@@ -26,9 +27,9 @@ def deliver(delivery_id: int) -> str:
         return "not due"
     state = relay.deliver(claims[0], worker=worker_name())
     if state == DeliveryState.SUCCEEDED:
-        invoice_id = Delivery.objects.values_list("invoice_id", flat=True).get(pk=delivery_id)
+        same_invoice = Delivery.objects.filter(pk=delivery_id).values("invoice_id")
         following = (
-            Delivery.objects.filter(invoice_id=invoice_id, state=DeliveryState.PENDING, id__gt=delivery_id)
+            Delivery.objects.filter(invoice_id=Subquery(same_invoice), state=DeliveryState.PENDING, id__gt=delivery_id)
             .order_by("id")
             .values_list("id", flat=True)
             .first()

@@ -74,10 +74,14 @@ class HttpClient:
 
     @classmethod
     def for_account(cls, account: AccountConfig) -> HttpClient:
+        from .pool import pooled_session
+
         return cls(
             connect_timeout=account.connect_timeout,
             read_timeout=account.read_timeout,
             secrets=account.secret_values(),
+            # Keep-alive across deliveries of one account in one thread (see providers/pool.py).
+            session=pooled_session((account.id, account.base_url), cls._new_session),
         )
 
     @staticmethod

@@ -22,7 +22,12 @@ def accounts(request: Request) -> QuerySet[ProviderAccount]:
 def invoices(request: Request) -> QuerySet[Invoice]:
     client = _client(request)
     queryset = Invoice.objects.all()
-    return queryset.filter(account__in=client.accounts.all()) if client is not None else queryset
+    if client is None:
+        return queryset
+    # The client's few account ids are read first: `account_id IN (1, 2, …)` lets PostgreSQL count a list's
+    # total from the account index alone, where a subquery joined every invoice to the link table (twice the
+    # time of that count at 100 000 invoices).
+    return queryset.filter(account_id__in=list(client.accounts.values_list("pk", flat=True)))
 
 
 def deliveries(request: Request) -> QuerySet[Delivery]:
