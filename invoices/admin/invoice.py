@@ -7,14 +7,16 @@ writes a row itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib import admin
 from django.contrib.admin.utils import construct_change_message, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Max, Min, Model, QuerySet
 from django.forms import BaseFormSet, BaseInlineFormSet, Form, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -50,6 +52,35 @@ if TYPE_CHECKING:
 
 # Where a refused save leaves its reasons for the second rendering of the same request (see changeform_view).
 REFUSAL_ATTR = "_invoice_service_refusal"
+# The per-currency totals read every invoice listed: shown at once up to this many, on request beyond.
+TOTALS_ROW_LIMIT = 10_000
+TOTALS_PARAM = "totals"
+
+
+class _YearsFromRangeQuerySet(QuerySet[Invoice]):
+    """The date hierarchy's list of years from the first and last issue date (an index lookup at each end), where
+    Django asks for `SELECT DISTINCT` of every invoice's year (a pass over the whole table on every page). A year
+    between the two with no invoice would be offered too; invoicing does not stop for a year."""
+
+    def dates(
+        self, field_name: str, kind: Literal["year", "month", "week", "day"], order: Literal["ASC", "DESC"] = "ASC"
+    ) -> Any:
+        if kind != "year":
+            return super().dates(field_name, kind, order)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        years = [dt.date(year, 1, 1) for year in range(bounds["first"].year, bounds["last"].year + 1)]
+        return years if order == "ASC" else years[::-1]
+
+
+class InvoiceChangeList(ChangeList):
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Invoice]:
+        queryset = super().get_queryset(request, exclude_parameters)
+        queryset.__class__ = _YearsFromRangeQuerySet
+        return queryset
 
 
 class ProviderKindFilter(admin.SimpleListFilter):
@@ -153,6 +184,9 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
     search_help_text = "Number, customer name or email, provider id or number, customer ref, or an order id."
     date_hierarchy = "issue_date"
     list_per_page = 50
+    # "N results (M total)" counts the whole table a second time on every filtered page; an empty result counts
+    # it once to offer "Show all" (see changelist_view).
+    show_full_result_count = False
     readonly_fields = (
         "status_badge",
         "sync_state",
@@ -191,12 +225,28 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
     def tax_display(self, invoice: Invoice) -> str:
         return format_money(invoice.tax, invoice.currency)
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return InvoiceChangeList
+
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # `?totals=1` asks for the totals of a list longer than TOTALS_ROW_LIMIT; it is not a filter.
+        totals_asked = TOTALS_PARAM in request.GET
+        if totals_asked:
+            query = request.GET.copy()
+            del query[TOTALS_PARAM]
+            request.GET = query  # type: ignore[assignment]
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if isinstance(context, dict) and "cl" in context:
-            context["currency_totals"] = totals_per_currency(context["cl"].queryset)
-            context.update(export.export_context(context["cl"]))
+            cl = context["cl"]
+            if totals_asked or cl.result_count <= TOTALS_ROW_LIMIT:
+                context["currency_totals"] = totals_per_currency(cl.queryset)
+            else:
+                context["totals_link"] = cl.get_query_string({TOTALS_PARAM: "1"})
+                context["totals_row_limit"] = TOTALS_ROW_LIMIT
+            if not cl.result_count and (cl.has_active_filters or cl.query):
+                context["all_invoices_count"] = cl.root_queryset.count()
+            context.update(export.export_context(cl))
         return response
 
     # -- permissions ---------------------------------------------------------------------------------------

@@ -162,3 +162,34 @@ def test_an_empty_list_says_why_and_how_to_get_out(client: Client) -> None:
     assert "No invoices yet." in nothing_yet
     assert "No invoice matches “no-such-invoice”" in no_match
     assert "Show all 1 invoice" in no_match
+
+
+def test_the_date_hierarchy_offers_the_years_without_reading_every_invoice(client: Client) -> None:
+    account = ProviderAccountFactory(kind="generic")
+    for year in (2024, 2026):
+        make_invoice(account=account, issue_date=dt.date(year, 3, 1), due_date=dt.date(year, 4, 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(CHANGELIST).content.decode()
+
+    assert all(f'?issue_date__year={year}"' in html for year in (2024, 2025, 2026))
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"].upper()]
+
+
+def test_a_long_list_offers_its_totals_on_request(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given more invoices than the list totals at once
+    monkeypatch.setattr("invoices.admin.invoice.TOTALS_ROW_LIMIT", 2)
+    account = ProviderAccountFactory(kind="generic")
+    for price in ("1.00", "2.00", "3.00"):
+        make_invoice(account=account, status="open", lines=[line(price)])
+
+    listed = client.get(CHANGELIST)
+    asked = client.get(CHANGELIST, {"totals": "1"})
+    narrowed = client.get(CHANGELIST, {"q": "no-such-invoice"})
+
+    assert "currency_totals" not in listed.context
+    assert 'href="?totals=1"' in listed.content.decode()
+    assert asked.status_code == 200
+    assert asked.context["currency_totals"] == [CurrencyTotal("EUR", 3, Decimal("6.00"), Decimal("6.00"))]
+    assert asked.context["cl"].result_count == 3
+    assert narrowed.context["currency_totals"] == []
