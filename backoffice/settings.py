@@ -270,6 +270,10 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+# Server error reports (mailed to ADMINS when set): secret query parameters, credential form fields and
+# credential settings are masked too, not only what Django's default filter recognises.
+DEFAULT_EXCEPTION_REPORTER = "backoffice.error_reports.SecretsExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "backoffice.error_reports.SecretsReporterFilter"
 
 # --- Production hardening --------------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None

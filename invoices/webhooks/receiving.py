@@ -3,7 +3,8 @@
 A refused delivery (unknown account, bad signature or secret, stale, replayed, malformed) is kept as INVALID with
 the reason, so staff can see who knocked and why the door stayed shut; an authenticated one is kept as RECEIVED
 and then processed. Headers are stored without their secrets (the signature, the secret header, credentials by
-name or value); the body is kept as received, since reprocessing reads it again.
+name or value); the body is kept as received, since reprocessing reads it again, less any of the account's
+credentials it quotes (VTEX's hook names the app key that configured it, which no parser reads).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from providers.kinds import ProviderKind
 from providers.models import ProviderAccount
-from providers.redaction import redact_headers
+from providers.redaction import redact_headers, redact_text
 
 from ..models import WebhookEvent, WebhookState
 from .events import ProviderEvent, WebhookAuthenticationError, WebhookPayloadError
@@ -52,6 +53,12 @@ def stored_headers(kind: str, account: ProviderAccount | None, headers: Mapping[
     return redact_headers(lowered, secrets, extra_names=hidden)
 
 
+def stored_body(account: ProviderAccount | None, text: str) -> str:
+    """The body as received, the account's credentials masked wherever they appear."""
+    secrets = account.get_credentials().values() if account is not None and account.credentials_encrypted else ()
+    return redact_text(text, secrets)
+
+
 def webhook_receive(inbound: Inbound, *, now: float | None = None) -> Receipt:
     """Authenticate and store one delivery; say what to answer. Authenticated events are left RECEIVED for
     processing, or SKIPPED at once when they carry nothing to apply (a ping, a type we do not act on)."""
@@ -77,7 +84,7 @@ def webhook_receive(inbound: Inbound, *, now: float | None = None) -> Receipt:
             event_type=(shown.event_type if shown else "")[:100],
             occurred_at=shown.occurred_at if shown else None,
             headers=stored_headers(kind, account, inbound.headers),
-            body=text if text is not None else _undecodable(inbound.body),
+            body=stored_body(account, text if text is not None else _undecodable(inbound.body)),
             valid=status == OK,
             state=state,
             outcome=reason,

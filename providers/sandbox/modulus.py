@@ -11,6 +11,7 @@ match the id, and a voided invoice sent back to STATUS_SENT are refused with 400
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from datetime import UTC, date, datetime
@@ -61,6 +62,11 @@ def _refused(refusal: requests.Refusal) -> SandboxError:
 
 
 # -- tokens ------------------------------------------------------------------------------------------------
+def _digest(token: str) -> str:
+    # Tokens are kept by digest only, as the Arcadier emulator keeps its own: its tables never hold a usable token.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @sandbox_view(KIND, errors=errors, methods=("POST",))
 def authenticate(call: SandboxCall) -> HttpResponse:
     app, secret = call.request.POST.get("app", ""), call.request.POST.get("secret", "")
@@ -71,7 +77,7 @@ def authenticate(call: SandboxCall) -> HttpResponse:
     if not (secrets.compare_digest(app, expected["app"]) and secrets.compare_digest(secret, expected["secret"])):
         return envelope(False, "Unauthorized", "Authentication failed.", status=401)
     token = secrets.token_hex(16)
-    put_object(KIND, "tokens", token, {"issued_at": time.time()})
+    put_object(KIND, "tokens", _digest(token), {"issued_at": time.time()})
     call.effect("token issued")
     ip = call.request.META.get("REMOTE_ADDR", "")
     return envelope(True, "Success", "Authentication succeeded.", {"token": token, "app_id": "1", "ip": ip})
@@ -79,7 +85,7 @@ def authenticate(call: SandboxCall) -> HttpResponse:
 
 def _check_token(call: SandboxCall) -> None:
     token = call.request.GET.get("token", "")
-    held = get_object(KIND, "tokens", token) if token else None
+    held = get_object(KIND, "tokens", _digest(token)) if token else None
     if held is None or time.time() >= float(held.data["issued_at"]) + TOKEN_LIFETIME_S:
         raise SandboxError(401, "", "Invalid or expired token.")
 

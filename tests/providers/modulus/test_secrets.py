@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -24,8 +25,18 @@ def sandbox_log_text() -> str:
     return repr(list(SandboxRequest.objects.values("path", "headers", "body", "response_body")))
 
 
-def test_no_secret_or_token_is_left_anywhere_after_create_update_and_renewal(modulus_account: Any, caplog: Any) -> None:
-    # given
+def test_no_secret_or_token_is_left_anywhere_after_create_update_and_renewal(
+    modulus_account: Any, caplog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: every random hex string made from here on is recorded (the emulator keeps only its tokens' digests)
+    made: list[str] = []
+    token_hex = sandbox.secrets.token_hex
+
+    def recorded(nbytes: int | None = None) -> str:
+        made.append(token_hex(nbytes))
+        return made[-1]
+
+    monkeypatch.setattr(sandbox.secrets, "token_hex", recorded)
     account = modulus_account()
     sandbox.seed_invoice(35, "INV_35")
     held = invoice_data(make_invoice(account=account, status="open", remote_id="35", remote_number="INV_35"))
@@ -40,7 +51,8 @@ def test_no_secret_or_token_is_left_anywhere_after_create_update_and_renewal(mod
     adapter.test_connection()
 
     # then
-    tokens = [obj.key for obj in list_objects("modulus", "tokens")]
+    held_digests = {obj.key for obj in list_objects("modulus", "tokens")}
+    tokens = [value for value in made if hashlib.sha256(value.encode()).hexdigest() in held_digests]
     secrets = [*sandbox_credentials("modulus").values(), *tokens]
     assert len(tokens) == 3
     exchanges = repr([e.as_dict() for r in results for e in r.exchanges] + [r.data for r in results])
