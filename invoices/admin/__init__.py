@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from invoices import email_admin  # noqa: F401 - lives beside the email services; registered through here
 
-from . import api_clients, deliveries, history, invoice, reconciliation  # noqa: F401 - registers the model admins
+from . import api_clients, deliveries, history, invoice, periodic_tasks, reconciliation  # noqa: F401 - registers the model admins
 from .webhooks import WebhookEventAdmin  # noqa: F401 - registers the webhook events admin
 
 admin.site.site_header = "Invoice back-office"
