@@ -334,7 +334,7 @@ def _locked_item(item_id: int) -> ReconciliationItem:
         .get(pk=item_id)
     )
     # The invoice's current status decides; lock it too, so nothing moves it between the check and the fix.
-    item.invoice = Invoice.objects.select_for_update().select_related("account").get(pk=item.invoice_id)
+    item.invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=item.invoice_id)
     return item
 
 
