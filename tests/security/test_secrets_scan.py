@@ -91,6 +91,7 @@ from providers.sandbox import vtex as vtex_sandbox
 from providers.sandbox.models import SandboxFault, SandboxObject, SandboxRequest
 from providers.sandbox.webhooks import send_arcadier_invoice_paid, send_rapyd_webhook, send_vtex_order_hook
 from providers.vtex import mirror as vtex_mirror
+from tests.api.mirrors.test_arcadier import payments
 from tests.providers.faults import script_faults
 
 KINDS = ("arcadier", "modulus", "generic", "vtex", "rapyd")
@@ -439,21 +440,6 @@ def rapyd_headers(method: str, url_path: str, body: str, access_key: str, secret
     return {"access_key": access_key, "salt": salt, "timestamp": stamp, "signature": signature}
 
 
-def arcadier_payments(invoice: Invoice, status: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "InvoiceNo": invoice.remote_number,
-            "Payee": {"ID": order.payee_ref},
-            "Payer": {"ID": order.payer_ref},
-            "Order": {"ID": order.order_id},
-            "Status": status,
-            "Gateway": {"Code": "stripe"},
-            "DateTimePaid": 0,
-        }
-        for order in invoice.orders.all()
-    ]
-
-
 def deliver_until_settled(*delivery_ids: int, rounds: int = 6) -> None:
     """Run the relay, making retries due at once, until the deliveries are no longer pending."""
     for _ in range(rounds):
@@ -722,12 +708,12 @@ def mirrors(world: World, invoices: dict[str, Invoice]) -> None:
     assert viewer is not None
 
     arcadier = invoices["arcadier mirror"]
-    body = dumps_compact({"token": op["token"], "data": arcadier_payments(arcadier, "Success")})
+    body = dumps_compact({"token": op["token"], "data": payments(arcadier)})
     path = f"/api/arcadier/invoice/{arcadier.remote_number}"
     assert world.mirror("PUT", path, body).status_code == 200
-    other = dumps_compact({"token": viewer.token, "data": arcadier_payments(arcadier, "Success")})
+    other = dumps_compact({"token": viewer.token, "data": payments(arcadier)})
     assert world.mirror("PUT", path, other).status_code in (401, 403)
-    made_up = dumps_compact({"token": "made-up-token", "data": arcadier_payments(arcadier, "Success")})
+    made_up = dumps_compact({"token": "made-up-token", "data": payments(arcadier)})
     assert world.mirror("PUT", path, made_up).status_code == 401
 
     modulus = json.dumps(seed_json("modulus_update_example_1.json")["request"])
