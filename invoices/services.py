@@ -94,8 +94,8 @@ def _full_clean_lines(lines: Sequence[Mapping[str, Any]]) -> list[InvoiceLine]:
             continue
         line = InvoiceLine(position=position, **data)
         try:
-            # The lines' check constraints repeat their fields' validators: checking them again would cost three
-            # database round trips per constraint and line (the database still enforces them on insert).
+            # The lines' check constraints repeat their fields' validators: checking them again would cost a
+            # database round trip per constraint and line (the database still enforces them on insert).
             line.full_clean(exclude=["invoice"], validate_constraints=False)
         except ValidationError as exc:
             errors.extend(f"line {position}: {field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())

@@ -57,10 +57,11 @@ TOTALS_ROW_LIMIT = 10_000
 TOTALS_PARAM = "totals"
 
 
-class _YearsFromRangeQuerySet(QuerySet[Invoice]):
-    """The date hierarchy's list of years from the first and last issue date (an index lookup at each end), where
-    Django asks for `SELECT DISTINCT` of every invoice's year (a pass over the whole table on every page). A year
-    between the two with no invoice would be offered too; invoicing does not stop for a year."""
+class YearsFromRange(QuerySet[Invoice]):
+    """The date hierarchy's list of years from the first and last issue date listed (two ends of the issue-date
+    index when the list is not filtered), where Django asks for `SELECT DISTINCT` of every listed invoice's year,
+    a pass over the whole table on every page. A year between the two with no invoice is offered too (its list is
+    empty and says so)."""
 
     def dates(
         self, field_name: str, kind: Literal["year", "month", "week", "day"], order: Literal["ASC", "DESC"] = "ASC"
@@ -75,11 +76,19 @@ class _YearsFromRangeQuerySet(QuerySet[Invoice]):
 
 
 class InvoiceChangeList(ChangeList):
+    def get_filters_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        # `totals` asks for the totals of a long list (see changelist_view): not a lookup, but kept in every link
+        # the list builds (pages, sorting, filters), as Django keeps its own ignored parameters.
+        lookups: dict[str, Any] = super().get_filters_params(params)
+        lookups.pop(TOTALS_PARAM, None)
+        return lookups
+
     def get_queryset(
         self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
     ) -> QuerySet[Invoice]:
         queryset = super().get_queryset(request, exclude_parameters)
-        queryset.__class__ = _YearsFromRangeQuerySet
+        # The list's queryset keeps its own class and gains the cheaper list of years.
+        queryset.__class__ = type("InvoiceListQuerySet", (YearsFromRange, queryset.__class__), {})
         return queryset
 
 
@@ -229,12 +238,8 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
         return InvoiceChangeList
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        # `?totals=1` asks for the totals of a list longer than TOTALS_ROW_LIMIT; it is not a filter.
-        totals_asked = TOTALS_PARAM in request.GET
-        if totals_asked:
-            query = request.GET.copy()
-            del query[TOTALS_PARAM]
-            request.GET = query  # type: ignore[assignment]
+        # `?totals=1` asks for the totals of a list longer than TOTALS_ROW_LIMIT (InvoiceChangeList ignores it).
+        totals_asked = request.GET.get(TOTALS_PARAM) == "1"
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if isinstance(context, dict) and "cl" in context:
@@ -244,7 +249,8 @@ class InvoiceAdmin(ActionPermissionMixin, admin.ModelAdmin):
             else:
                 context["totals_link"] = cl.get_query_string({TOTALS_PARAM: "1"})
                 context["totals_row_limit"] = TOTALS_ROW_LIMIT
-            if not cl.result_count and (cl.has_active_filters or cl.query):
+            if not cl.result_count:
+                # An empty list says whether anything else is there to show (a search, a filter, a year, a link).
                 context["all_invoices_count"] = cl.root_queryset.count()
             context.update(export.export_context(cl))
         return response

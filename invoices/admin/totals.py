@@ -43,10 +43,10 @@ def _rows_may_repeat(invoices: QuerySet[Invoice]) -> bool:
 
 def totals_per_currency(invoices: QuerySet[Invoice]) -> list[CurrencyTotal]:
     """One aggregate query over the given (filtered) invoices, grouped by currency."""
-    # A queryset joined to invoices' orders may hold an invoice once per matching order (DISTINCT hides that
-    # from the list, not from a SUM): then each invoice is counted once through a subquery. The changelist itself
-    # de-duplicates with EXISTS, so its queryset is summed as it is: one pass over the table instead of joining
-    # it to itself (a third of the list page's time at 100 000 invoices).
+    # A queryset joined to invoices' orders (a search by order id) may hold an invoice once per matching order
+    # (DISTINCT hides that from the list, not from a SUM): then each invoice is counted once through a subquery.
+    # A queryset with no such join is summed as it is: one pass over the table instead of joining it to itself
+    # (a third of the list page's time at 100 000 invoices).
     if _rows_may_repeat(invoices):
         invoices = Invoice.objects.filter(pk__in=invoices.order_by().values("pk"))
     rows = (

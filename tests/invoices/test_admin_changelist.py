@@ -193,3 +193,33 @@ def test_a_long_list_offers_its_totals_on_request(client: Client, monkeypatch: p
     assert asked.context["currency_totals"] == [CurrencyTotal("EUR", 3, Decimal("6.00"), Decimal("6.00"))]
     assert asked.context["cl"].result_count == 3
     assert narrowed.context["currency_totals"] == []
+
+
+def test_a_year_without_invoices_says_so_and_offers_them_all(client: Client) -> None:
+    account = ProviderAccountFactory(kind="generic")
+    for year in (2024, 2026):
+        make_invoice(account=account, issue_date=dt.date(year, 3, 1), due_date=dt.date(year, 4, 1))
+
+    html = client.get(CHANGELIST, {"issue_date__year": "2025"}).content.decode()
+
+    assert "No invoice matches these filters." in html
+    assert "Show all 2 invoices" in html
+    assert "No invoices yet" not in html
+
+
+def test_the_totals_asked_for_stay_asked_for_across_pages_sorting_and_filters(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("invoices.admin.invoice.TOTALS_ROW_LIMIT", 2)
+    account = ProviderAccountFactory(kind="generic")
+    for price in ("1.00", "2.00", "3.00"):
+        make_invoice(account=account, status="open", lines=[line(price)])
+
+    response = client.get(CHANGELIST, {"totals": "1", "status__exact": "open", "o": "2"})
+    cl = response.context["cl"]
+
+    assert response.context["currency_totals"] == [CurrencyTotal("EUR", 3, Decimal("6.00"), Decimal("6.00"))]
+    assert cl.result_count == 3
+    assert "totals=1" in cl.get_query_string({"p": 1})
+    assert "totals=1" in cl.get_query_string(remove=["status"])
+    assert "currency_totals" not in client.get(CHANGELIST, {"totals": "0"}).context
