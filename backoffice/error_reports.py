@@ -5,7 +5,8 @@ sensitive. Three doors of this app put secrets where it does not look: modulus p
 string (`?token=`, shown in the report's URL, its GET section and QUERY_STRING), the provider account form posts
 credentials as `credential_<name>` fields, and SANDBOX_CREDENTIALS names secrets `client_id` and `app`. Here, query
 parameters and POST fields are masked by the same names the rest of the app redacts (providers.redaction), and
-settings whose names mention credentials are hidden whole.
+settings whose names mention credentials are hidden whole, and the password of any URL setting
+(`CELERY_BROKER_URL=redis://:password@…`) is masked.
 """
 
 from __future__ import annotations
@@ -26,8 +27,18 @@ def _secret_field(name: str) -> bool:
     return is_sensitive(name) or name.startswith(CREDENTIAL_FIELD_PREFIX)
 
 
+# `scheme://user:password@host`: the password of a URL setting (a broker, a cache, a mail server).
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@/\s]+@", flags=re.I)
+
+
 class SecretsReporterFilter(SafeExceptionReporterFilter):
     hidden_settings = re.compile("API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|CREDENTIAL", flags=re.I)
+
+    def cleanse_setting(self, key: Any, value: Any) -> Any:
+        value = super().cleanse_setting(key, value)
+        if isinstance(value, str):
+            return URL_PASSWORD.sub(lambda m: f"{m['head']}:{self.cleansed_substitute}@", value)
+        return value
 
     def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
         meta: dict[str, Any] = super().get_safe_request_meta(request)

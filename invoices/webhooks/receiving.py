@@ -9,8 +9,10 @@ credentials it quotes (VTEX's hook names the app key that configured it, which n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,9 +56,25 @@ def stored_headers(kind: str, account: ProviderAccount | None, headers: Mapping[
 
 
 def stored_body(account: ProviderAccount | None, text: str) -> str:
-    """The body as received, the account's credentials masked wherever they appear."""
-    secrets = account.get_credentials().values() if account is not None and account.credentials_encrypted else ()
-    return redact_text(text, secrets)
+    """The body as received, the account's credentials masked wherever they appear. A JSON body is masked in its
+    strings only and stays JSON, so that processing it again reads the same fields; a body that quotes no
+    credential is kept byte for byte."""
+    secrets = tuple(account.get_credentials().values()) if account is not None and account.credentials_encrypted else ()
+    if redact_text(text, secrets) == text:
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact_text(text, secrets)
+    return json.dumps(_masked_strings(data, secrets), ensure_ascii=False)
+
+
+def _masked_strings(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, dict):
+        return {key: _masked_strings(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_strings(item, secrets) for item in value]
+    return redact_text(value, secrets) if isinstance(value, str) else value
 
 
 def webhook_receive(inbound: Inbound, *, now: float | None = None) -> Receipt:
