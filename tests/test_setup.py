@@ -76,7 +76,7 @@ def test_scripts_are_valid_bash_and_stop_at_the_first_error(path: str) -> None:
         assert script.stat().st_mode & stat.S_IXUSR
 
 
-def test_ci_runs_lint_types_and_the_test_script_on_sqlite_then_postgresql_and_redis() -> None:
+def test_ci_runs_lint_types_and_the_test_script_on_sqlite_and_on_postgresql_and_redis() -> None:
     text = (ROOT / ".ci" / "run").read_text()
 
     for step in ('ruff" check --output-format concise .', 'ruff" format --check --output-format concise .'):
@@ -86,6 +86,11 @@ def test_ci_runs_lint_types_and_the_test_script_on_sqlite_then_postgresql_and_re
     assert 'DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/backoffice"' in text
     assert 'CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"' in text
     assert "trap cleanup EXIT" in text
+    # Both suites' exit statuses reach the final verdict (each is a check of its own).
+    assert 'check "Tests on SQLite with the filesystem broker" sh -c' in text
+    assert "exit $sqlite_status" in text
+    assert 'check "Tests on PostgreSQL 15 with the Redis broker" sh -c' in text
+    assert "exit $postgres_status" in text
 
 
 def test_the_first_run_writes_a_private_env_file_with_fresh_secrets_and_later_runs_keep_it(
