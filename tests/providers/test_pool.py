@@ -55,20 +55,30 @@ def test_one_session_per_account_reused_with_its_cookies_dropped() -> None:
 
 
 def test_threads_never_share_a_session() -> None:
+    # given a session this thread holds for the account
+    pool.close_all()
     built = Built()
+    mine = pool.pooled_session((1, "https://a.example"), built)
+    holding = threading.Barrier(3)
     seen: list[requests.Session] = []
 
     def deliver() -> None:
         seen.append(pool.pooled_session((1, "https://a.example"), built))
+        holding.wait(timeout=10)  # all three hold theirs at the same time
         pool.close_all()
 
+    # when three other threads deliver for the same account at once
     threads = [threading.Thread(target=deliver) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
+    # then each had a session of its own, and none had this thread's
     assert len({id(session) for session in seen}) == 3
+    assert all(session is not mine for session in seen)
+    assert pool.pooled_session((1, "https://a.example"), built) is mine
+    pool.close_all()
 
 
 def test_an_idle_session_is_closed_and_replaced_and_so_is_an_old_address() -> None:

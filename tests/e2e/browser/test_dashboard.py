@@ -27,7 +27,11 @@ FINISHED = {0: (4, 1), 1: (6, 0), 2: (3, 2), 5: (8, 0), 9: (2, 1), 13: (5, 0), 2
 def delivered(invoice: Invoice, state: str, days_ago: int = 0, **fields: Any) -> None:
     """A delivery queued through the service, then put in `state` as of `days_ago`: a fixture shortcut."""
     delivery = invoice_push(invoice_id=invoice.pk, actor=Actor.system("fixtures"))
-    finished = None if state in ("pending", "sending") else timezone.now() - dt.timedelta(days=days_ago, minutes=5)
+    # Noon of that day (or now, for today before noon): the day a delivery counts for never depends on the hour
+    # the test runs at.
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    finished = None if state in ("pending", "sending") else min(noon, timezone.now())
     Delivery.objects.filter(pk=delivery.pk).update(state=state, completed_at=finished, **fields)
 
 
