@@ -20,6 +20,7 @@ log "loading the demo data (provider accounts on the sandbox, invoices, users)"
 seed_output="$("$VENV_DIR/bin/python" manage.py seed_demo --base-url "$BASE_URL/sandbox")"
 printf '%s\n' "$seed_output"
 login="$(printf '%s\n' "$seed_output" | sed -n 's/^Admin login: \(admin \/ [^ ]*\).*/\1/p')"
+[ -n "$login" ] || die "seed_demo printed no admin login (see its output above)"
 
 # The embedded broker (filesystem://) keeps its messages in folders under var/celery/ (the settings create them
 # too, wherever CELERY_FILESYSTEM_DIR points).
