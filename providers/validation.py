@@ -8,6 +8,7 @@ them. Pure functions: no I/O.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,3 +36,17 @@ def is_uuid(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+# A provider's clock may run a little ahead of ours; a time further ahead than this is not a time it could report.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def datetime_from_unix(seconds: float) -> datetime | None:
+    """UTC time from Unix seconds, or None when the value names no time a provider could report: beyond what a
+    datetime holds, or more than a day ahead of now."""
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return None if moment > datetime.now(tz=UTC) + FUTURE_TOLERANCE else moment

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,7 +34,10 @@ from .kinds import parse_event
 
 logger = logging.getLogger("invoices.webhooks")
 
-REPROCESSABLE = (WebhookState.FAILED, WebhookState.SKIPPED)
+REPROCESSABLE = (WebhookState.FAILED, WebhookState.SKIPPED, WebhookState.RECEIVED)
+# An event is processed as it arrives; one still "received" after this long was stopped by a crash or a lost
+# connection, and is taken up again by a reprocess.
+STALLED_AFTER = timedelta(minutes=5)
 
 
 def webhook_process(*, event_id: int, requested_by: str = "") -> WebhookEvent:
@@ -176,7 +180,11 @@ def webhook_reprocess_refusal(event: WebhookEvent) -> str:
     if not event.valid:
         return "it was refused at the door (invalid) and is never applied"
     if event.state not in REPROCESSABLE:
-        return f"only failed or skipped events are reprocessed; this one is {event.get_state_display().lower()}"
+        return (
+            f"only failed, skipped or stalled events are reprocessed; this one is {event.get_state_display().lower()}"
+        )
+    if event.state == WebhookState.RECEIVED and event.received_at > timezone.now() - STALLED_AFTER:
+        return "it arrived less than 5 minutes ago and is still being processed"
     return ""
 
 

@@ -47,6 +47,10 @@ class Receipt:
     message: str
 
 
+# How much of a refused delivery's body is kept.
+REFUSED_BODY_KEPT = 4096
+
+
 def stored_headers(kind: str, account: ProviderAccount | None, headers: Mapping[str, str]) -> dict[str, str]:
     """Lower-case names; the signature, the secret header and anything named or valued like a secret masked."""
     hidden = (set(SIGNATURE_HEADERS) | {secret_header(kind, account), secret_header(kind, None)}) - {""}
@@ -86,7 +90,9 @@ def webhook_receive(inbound: Inbound, *, now: float | None = None) -> Receipt:
     with transaction.atomic():
         if account is not None:
             # One delivery of an account at a time: a salt is checked and recorded before the next is looked at.
-            ProviderAccount.objects.select_for_update().filter(pk=account.pk).first()
+            # FOR NO KEY UPDATE on PostgreSQL: the account's invoices and deliveries (which reference the row)
+            # are written meanwhile; only other webhook deliveries of the account wait.
+            ProviderAccount.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
         status, reason, parsed = _check(inbound, account, text, now)
         state = WebhookState.RECEIVED
         if status != OK:
@@ -102,7 +108,7 @@ def webhook_receive(inbound: Inbound, *, now: float | None = None) -> Receipt:
             event_type=(shown.event_type if shown else "")[:100],
             occurred_at=shown.occurred_at if shown else None,
             headers=stored_headers(kind, account, inbound.headers),
-            body=stored_body(account, text if text is not None else _undecodable(inbound.body)),
+            body=_kept(status, stored_body(account, text if text is not None else _undecodable(inbound.body))),
             valid=status == OK,
             state=state,
             outcome=reason,
@@ -146,10 +152,19 @@ def _undecodable(body: bytes | None) -> str:
     return "" if body is None else body.decode("utf-8", "replace")
 
 
+def _kept(status: int, body: str) -> str:
+    """A refused delivery keeps the start of its body, enough to see what knocked: anyone can send one, and a
+    megabyte each would fill the table."""
+    if status == OK or len(body) <= REFUSED_BODY_KEPT:
+        return body
+    return f"{body[:REFUSED_BODY_KEPT]}… [{len(body) - REFUSED_BODY_KEPT} more characters not kept]"
+
+
 def _best_effort(kind: str, text: str | None) -> ProviderEvent | None:
+    """What a refused body claims, for display only: whatever it holds, it never stops the delivery being kept."""
     if not text:
         return None
     try:
         return parse_event(kind, text)
-    except WebhookPayloadError:
+    except Exception:
         return None

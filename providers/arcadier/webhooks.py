@@ -16,13 +16,14 @@ is kept on our order, and the latest DateTimePaid is when the invoice was paid.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from invoices.lifecycle import InvoiceStatus
 from invoices.webhooks.events import InvoiceRef, OrderPayment, ProviderEvent, WebhookPayloadError
 from providers.jsonnumbers import loads_decimal
+from providers.validation import datetime_from_unix
 
 from .payloads import GATEWAY_FIELDS
 from .status import invoice_status
@@ -121,6 +122,7 @@ def _amount(value: Any, name: str) -> Decimal | None:
 def _unix(value: Any, name: str) -> datetime | None:
     if value in (None, 0):
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WebhookPayloadError(f"{name} must be Unix seconds.")
-    return datetime.fromtimestamp(value, tz=UTC)
+    moment = None if isinstance(value, bool) or not isinstance(value, int) or value < 0 else datetime_from_unix(value)
+    if moment is None:
+        raise WebhookPayloadError(f"{name} must be Unix seconds, not after tomorrow.")
+    return moment

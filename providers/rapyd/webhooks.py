@@ -19,12 +19,13 @@ Every other type is acknowledged and left alone. A webhook Rapyd sends again (st
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from invoices.lifecycle import InvoiceStatus
 from invoices.webhooks.events import InvoiceRef, ProviderEvent, WebhookAuthenticationError, WebhookPayloadError
 from providers.jsonnumbers import loads_decimal
+from providers.validation import datetime_from_unix, is_int
 
 from . import signing
 from .status import from_rapyd
@@ -54,7 +55,7 @@ def check_signature(
         raise WebhookAuthenticationError("The salt, timestamp or signature header is missing.")
     if len(salt) > MAX_SALT_LENGTH:
         raise WebhookAuthenticationError("The salt is too long.")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         raise WebhookAuthenticationError("The timestamp must be Unix seconds.")
     if abs(now - int(timestamp)) > TIMESTAMP_TOLERANCE_S:
         raise WebhookAuthenticationError("The timestamp is more than 60 seconds away from the server's time.")
@@ -88,8 +89,10 @@ def parse(body: str) -> ProviderEvent:
 def _occurred_at(payload: Mapping[str, Any]) -> datetime | None:
     # The milliseconds when Rapyd gives them: two events of one second still order correctly.
     millis = payload.get("extended_timestamp")
-    if isinstance(millis, int) and not isinstance(millis, bool) and millis > 0:
-        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    if isinstance(millis, int) and is_int(millis) and millis > 0:
+        moment = datetime_from_unix(millis / 1000)
+        if moment is not None:
+            return moment
     return _unix(payload.get("created_at"), "created_at")
 
 
@@ -126,13 +129,10 @@ def _payment_event(event_id: str, event_type: str, occurred_at: datetime | None,
     )
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _unix(value: Any, name: str) -> datetime | None:
     if value in (None, 0):
         return None
-    if not _is_int(value) or value < 0:
-        raise WebhookPayloadError(f"{name} must be Unix seconds.")
-    return datetime.fromtimestamp(value, tz=UTC)
+    moment = datetime_from_unix(value) if is_int(value) and value >= 0 else None
+    if moment is None:
+        raise WebhookPayloadError(f"{name} must be Unix seconds, not after tomorrow.")
+    return moment

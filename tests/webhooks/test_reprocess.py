@@ -106,7 +106,7 @@ def test_the_confirmation_names_events_that_will_be_left_alone(failed_vtex_event
 
     page = asked.content.decode()
     assert "Yes, reprocess 1 event" in page
-    assert "only failed or skipped events are reprocessed; this one is processed" in page
+    assert "only failed, skipped or stalled events are reprocessed; this one is processed" in page
     assert "refused at the door (invalid)" in page
 
 
@@ -204,7 +204,10 @@ def test_reprocessing_a_duplicate_still_changes_nothing(failed_vtex_event: Any, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--state", "processed"), "Only failed and skipped events can be reprocessed, not processed."),
+        (
+            ("--state", "processed"),
+            "Only failed, skipped and stalled received events can be reprocessed, not processed.",
+        ),
         (("--kind", "modulus"), "No webhooks from modulus"),
         (("--ids", "seven"), "--ids takes webhook event ids (numbers), got seven."),
     ],

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from invoices.management.common import SOME_FAILED, Progress, bad_arguments, iter_ids, split_values
 from invoices.models import WebhookEvent, WebhookState
 from invoices.webhooks.kinds import WEBHOOK_KINDS
-from invoices.webhooks.processing import REPROCESSABLE, webhooks_reprocess
+from invoices.webhooks.processing import REPROCESSABLE, STALLED_AFTER, webhooks_reprocess
 
 REQUESTED_BY = "reprocess_webhooks"
 
@@ -67,8 +68,12 @@ class Command(BaseCommand):
         states = split_values(options["state"]) or list(REPROCESSABLE)
         unknown = sorted(set(states) - set(REPROCESSABLE))
         if unknown:
-            raise bad_arguments(f"Only failed and skipped events can be reprocessed, not {', '.join(unknown)}.")
-        queryset = WebhookEvent.objects.filter(valid=True, state__in=states).order_by("id")
+            raise bad_arguments(
+                f"Only failed, skipped and stalled received events can be reprocessed, not {', '.join(unknown)}."
+            )
+        # A received event is taken up only once it has stalled (see STALLED_AFTER).
+        fresh = Q(state=WebhookState.RECEIVED, received_at__gt=timezone.now() - STALLED_AFTER)
+        queryset = WebhookEvent.objects.filter(valid=True, state__in=states).exclude(fresh).order_by("id")
         kinds = split_values(options["kind"])
         if kinds:
             unknown = sorted(set(kinds) - set(WEBHOOK_KINDS))
