@@ -32,6 +32,7 @@ from invoices.reconciliation import (
     reconciliation_items_fix,
 )
 
+from . import push, status
 from .actions import ActionPermissionMixin, confirmation_context
 from .display import badge, status_badge
 from .invoice import InvoiceAdmin
@@ -40,6 +41,13 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 PERMISSION = "invoices.run_reconciliation"
+
+
+def _run_id(value: str | None) -> int | None:
+    """A run's id from the query string: ASCII digits that fit a database id, or nothing."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 CONFIRM_TEMPLATE = "admin/invoices/reconciliation/confirm_fix.html"
 RUN_PARAMETER = "run"
 ADMIN_LIMIT = 200  # invoices one "Reconcile with provider" may read back within a request
@@ -161,13 +169,14 @@ class RunFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         runs = list(Reconciliation.objects.order_by("-id").values_list("id", "started_at")[:10])
         chosen = self.value()
-        if chosen and chosen.isdigit() and int(chosen) not in {pk for pk, _ in runs}:
-            runs += list(Reconciliation.objects.filter(pk=int(chosen)).values_list("id", "started_at"))
+        chosen_id = _run_id(chosen)
+        if chosen_id is not None and chosen_id not in {pk for pk, _ in runs}:
+            runs += list(Reconciliation.objects.filter(pk=chosen_id).values_list("id", "started_at"))
         return [(str(pk), f"#{pk} ({started:%Y-%m-%d %H:%M})") for pk, started in runs]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(reconciliation_id=int(value)) if value and value.isdigit() else queryset
+        run_id = _run_id(self.value())
+        return queryset.filter(reconciliation_id=run_id) if run_id is not None else queryset
 
 
 class FixedFilter(admin.SimpleListFilter):
@@ -321,11 +330,18 @@ class ReconciliationItemAdmin(ActionPermissionMixin, admin.ModelAdmin):
         return can_run(request)
 
     # -- actions -------------------------------------------------------------------------------------------
-    @admin.action(description="Adopt the provider's state…", permissions=["run_reconciliation"])
+    # A fix writes what the invoice admin's own actions write: it needs their permission as well.
+    def has_adopt_permission(self, request: HttpRequest) -> bool:
+        return can_run(request) and request.user.has_perm(status.PERMISSION)
+
+    def has_push_again_permission(self, request: HttpRequest) -> bool:
+        return can_run(request) and request.user.has_perm(push.PERMISSION)
+
+    @admin.action(description="Adopt the provider's state…", permissions=["adopt"])
     def adopt_remote(self, request: HttpRequest, queryset: QuerySet[ReconciliationItem]) -> HttpResponse | None:
         return self._confirm_or_apply(request, queryset, ADOPT, "adopt_remote")
 
-    @admin.action(description="Push ours again…", permissions=["run_reconciliation"])
+    @admin.action(description="Push ours again…", permissions=["push_again"])
     def push_local(self, request: HttpRequest, queryset: QuerySet[ReconciliationItem]) -> HttpResponse | None:
         return self._confirm_or_apply(request, queryset, PUSH, "push_local")
 

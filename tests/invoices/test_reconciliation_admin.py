@@ -206,3 +206,32 @@ def test_a_selection_nothing_applies_to_offers_only_the_way_back(sandbox_account
     page = asked.content.decode()
     assert "This item cannot be fixed this way as things stand." in page
     assert 'name="post"' not in page
+
+
+def test_fixes_need_the_permission_of_what_they_write_as_well_as_reconciliation(sandbox_account: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    invoice = rapyd_invoice(sandbox_account("rapyd"), ours="open", theirs="paid")
+    item = a_run(invoice).items.get()
+    user = UserFactory(role="viewer")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="invoices", codename="run_reconciliation"))
+    client = Client()
+    client.force_login(user)
+
+    offered = action_names(client.get(ITEMS))
+    on_items(client, "adopt_remote", [item], confirm=True)
+
+    assert "adopt_remote" not in offered
+    assert "push_local" not in offered
+    assert Invoice.objects.get(pk=invoice.pk).status == "open"
+    assert not StatusChange.objects.filter(invoice=invoice, to_status="paid").exists()
+
+
+@pytest.mark.parametrize("run", ["99999999999999999999", "²", "-1"])
+def test_a_run_id_that_is_no_id_lists_every_item(sandbox_account: Any, run: str) -> None:
+    a_run(rapyd_invoice(sandbox_account("rapyd"), ours="open", theirs="paid"))
+    client, _ = logged_in("viewer")
+
+    response = client.get(ITEMS, {"run": run})
+
+    assert response.status_code in (200, 302)
