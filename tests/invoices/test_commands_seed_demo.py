@@ -38,8 +38,16 @@ BASE = "http://127.0.0.1:8000/sandbox"
 
 def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out, no_color=True)
+    # The suite runs with DEBUG off, as production does: the demo is seeded here on purpose.
+    call_command("seed_demo", "--force", *args, stdout=out, no_color=True)
     return out.getvalue()
+
+
+def test_with_debug_off_the_demo_is_seeded_only_when_forced() -> None:
+    with pytest.raises(CommandError, match="seed_demo is for the local setup"):
+        call_command("seed_demo", "--invoices", "0", stdout=StringIO())
+    assert not Invoice.objects.exists()
+    assert not get_user_model().objects.filter(username="admin").exists()
 
 
 def is_guid(value: str) -> bool:

@@ -356,8 +356,18 @@ class Command(BaseCommand):
             help="Root of the sandbox; each account points at <base-url>/<kind> (default %(default)s).",
         )
         parser.add_argument("--invoices", type=int, default=50, help="How many demo invoices (default 50).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (demo accounts point at the sandbox; the demo users' passwords are reset).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo is for the local setup (DEBUG on): it points the demo accounts at the sandbox and resets "
+                "the admin, operator and viewer passwords. Pass --force to seed this database anyway."
+            )
         count: int = options["invoices"]
         if not 0 <= count <= 10_000:
             raise CommandError("--invoices must be between 0 and 10000.")
