@@ -21,10 +21,9 @@ from invoices.admin.actions import ActionPermissionMixin
 from invoices.deliveries import provider_set_paused
 from invoices.models import DeliveryState
 
-from .base import ProviderError
+from .connection import connection_check
 from .kinds import CREDENTIAL_FIELDS, GENERIC_AUTH_SCHEMES, FieldSpec, ProviderKind
 from .models import ProviderAccount
-from .registry import adapter_for
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -208,16 +207,11 @@ class ProviderAccountAdmin(ActionPermissionMixin, admin.ModelAdmin):
     @admin.action(description="Test connection", permissions=["test_connection"])
     def check_connection(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
         for account in queryset.order_by("name"):
-            try:
-                detail = adapter_for(account).test_connection()
-            except ProviderError as exc:
-                messages.error(request, f"{account.name}: connection failed: {exc}")
-            except DecryptionError:
-                messages.error(
-                    request, f"{account.name}: its credentials cannot be decrypted with the configured keys."
-                )
-            else:
+            ok, detail = connection_check(account)
+            if ok:
                 messages.success(request, f"{account.name}: connection works. {detail}")
+            else:
+                messages.error(request, f"{account.name}: connection failed: {detail}")
 
     # -- pause and resume: no confirmation page, both are undone by the other and nothing queued is dropped ---
     def has_pause_permission(self, request: HttpRequest) -> bool:

@@ -6,32 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backoffice import crypto
-from providers.base import ProviderError
+from providers.connection import connection_check
 from providers.models import ProviderAccount
-from providers.redaction import redact_text
-from providers.registry import adapter_for
-
-
-def _known_secrets(account: ProviderAccount) -> tuple[str, ...]:
-    try:
-        return tuple(v for v in account.get_credentials().values() if v)
-    except crypto.DecryptionError:
-        return ()
-
-
-def check_account(account: ProviderAccount) -> tuple[bool, str]:
-    """(ok, what was checked or what went wrong), the message redacted of the account's credentials."""
-    try:
-        detail = adapter_for(account).test_connection()
-        ok = True
-    except ProviderError as exc:
-        ok, detail = False, f"{type(exc).__name__} ({exc.kind}): {exc}"
-    except crypto.DecryptionError as exc:
-        ok, detail = False, f"DecryptionError: {exc}"
-    except Exception as exc:  # one broken adapter must not hide the other accounts' results
-        ok, detail = False, f"{type(exc).__name__}: {exc}"
-    return ok, redact_text(detail, _known_secrets(account))
 
 
 class Command(BaseCommand):
@@ -56,7 +32,7 @@ class Command(BaseCommand):
 
         failed = 0
         for account in accounts:
-            ok, detail = check_account(account)
+            ok, detail = connection_check(account)
             label = f"{account.name} ({account.kind}, {account.base_url})"
             if ok:
                 self.stdout.write(f"{self.style.SUCCESS('ok')}     {label}: {detail}")
