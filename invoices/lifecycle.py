@@ -6,6 +6,8 @@ are mapped onto these statuses in each provider's adapter; nothing outside `prov
 
 from __future__ import annotations
 
+from collections import deque
+
 from django.db import models
 
 
@@ -44,6 +46,28 @@ class IllegalTransition(Exception):
         self.detail = detail
         message = f"Cannot change an invoice from {label(from_status)} to {label(to_status)}"
         super().__init__(f"{message}: {detail}" if detail else f"{message}.")
+
+
+def lifecycle_path(from_status: str, to_status: str) -> tuple[str, ...] | None:
+    """The shortest walk along the table from one status to another: the statuses after `from_status`, in order
+    (draft → paid is ("open", "paid")); () when they are equal; None when the table never leads there."""
+    if from_status == to_status:
+        return ()
+    previous: dict[str, str] = {from_status: ""}
+    queue = deque([from_status])
+    while queue:
+        status = queue.popleft()
+        for target in sorted(TRANSITIONS.get(status, frozenset())):
+            if target in previous:
+                continue
+            previous[target] = status
+            if target == to_status:
+                path = [target]
+                while previous[path[-1]] != from_status:
+                    path.append(previous[path[-1]])
+                return tuple(reversed(path))
+            queue.append(target)
+    return None
 
 
 def label(status: str) -> str:

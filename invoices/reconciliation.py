@@ -16,7 +16,7 @@ provider is being called.
 from __future__ import annotations
 
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +35,7 @@ from providers.registry import adapter_for
 
 from .actors import Actor
 from .deliveries import invoice_push, invoice_push_check
-from .lifecycle import TRANSITIONS, IllegalTransition, InvoiceStatus, label
+from .lifecycle import IllegalTransition, InvoiceStatus, label, lifecycle_path
 from .models import Door, Invoice, Reconciliation, ReconciliationItem, SyncState
 from .models import ReconciliationResult as Result
 from .selectors import invoice_data
@@ -85,28 +85,6 @@ REFUSALS: dict[tuple[str, str], str] = {
 
 
 # --- The lifecycle, read as a graph ------------------------------------------------------------------------------
-def lifecycle_path(from_status: str, to_status: str) -> tuple[str, ...] | None:
-    """The shortest walk along the lifecycle from one status to another (the statuses after `from_status`, so
-    `()` when they are equal), or None when the lifecycle never leads there."""
-    if from_status == to_status:
-        return ()
-    previous: dict[str, str] = {from_status: ""}
-    queue = deque([from_status])
-    while queue:
-        status = queue.popleft()
-        for target in sorted(TRANSITIONS.get(status, frozenset())):
-            if target in previous:
-                continue
-            previous[target] = status
-            if target == to_status:
-                path = [target]
-                while previous[path[-1]] != from_status:
-                    path.append(previous[path[-1]])
-                return tuple(reversed(path))
-            queue.append(target)
-    return None
-
-
 def classify(local_status: str, remote_status: str) -> str:
     """Which side is ahead: the one whose status the other's leads to along the lifecycle."""
     if local_status == remote_status:

@@ -19,7 +19,7 @@ from providers import rules
 from providers.models import ProviderAccount
 
 from .actors import Actor
-from .lifecycle import IllegalTransition, InvoiceStatus, allowed_targets, check_transition, label
+from .lifecycle import IllegalTransition, InvoiceStatus, check_transition, label, lifecycle_path
 from .models import ApiClient, Invoice, InvoiceLine, InvoiceOrder, OrderPaymentStatus, StatusChange
 from .money import compute_totals
 from .outbox import DOORS_WITHOUT_DELIVERY, enqueue_delivery
@@ -328,22 +328,6 @@ class ProviderEventOutcome:
     message: str
 
 
-def lifecycle_walk(from_status: str, to_status: str) -> list[str] | None:
-    """The statuses to pass through, in order, to go from one status to another along the lifecycle table (e.g.
-    draft → open → paid is ["open", "paid"]); [] when they are the same; None when there is no way."""
-    ways: dict[str, list[str]] = {from_status: []}
-    queue = [from_status]
-    while queue:
-        current = queue.pop(0)
-        if current == to_status:
-            return ways[current]
-        for target in sorted(allowed_targets(current)):
-            if target not in ways:
-                ways[target] = [*ways[current], target]
-                queue.append(target)
-    return None
-
-
 @transaction.atomic
 def invoice_apply_provider_event(
     *,
@@ -373,13 +357,13 @@ def invoice_apply_provider_event(
         )
     changes: list[str] = []
     if to_status and to_status != invoice.status:
-        if lifecycle_walk(to_status, invoice.status) is not None:
+        if lifecycle_path(to_status, invoice.status) is not None:
             return ProviderEventOutcome(
                 invoice,
                 False,
                 f"{invoice.number} is already past {label(to_status)} (it is {label(invoice.status)}); nothing changed",
             )
-        steps = lifecycle_walk(invoice.status, to_status)
+        steps = lifecycle_path(invoice.status, to_status)
         if steps is None:
             check_transition(invoice.status, to_status)  # raises, naming the moves allowed from here
             raise IllegalTransition(invoice.status, to_status)

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from invoices import relay
 from invoices.actors import Actor
+from invoices.lifecycle import lifecycle_path
 from invoices.models import Delivery, Door, Invoice, ReconciliationItem, StatusChange
 from invoices.models import ReconciliationResult as R
 from invoices.reconciliation import (
@@ -21,7 +22,6 @@ from invoices.reconciliation import (
     ReconciliationError,
     classify,
     fix_refusal,
-    lifecycle_path,
     reconcile_invoices,
     reconciliation_item_adopt,
     reconciliation_item_push,
